@@ -1,0 +1,218 @@
+"""Build or update the index of a corpus folder: ingest, split, embed, store.
+
+Only new or changed articles are split again, and only passages whose text is new get
+embedded; everything else keeps its stored vector.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import EmptyCorpus
+from .ingest import Article, Skipped, scan
+from .settings import Settings
+from .split import Splitter
+from .store import IndexWriter
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+EMBED_CHUNK = 512  # passages read, embedded and stored at a time: bounds memory
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did. Article ids in each tuple; ``skipped`` carries the reasons."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: int = 0
+    removed: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    embedded: int = 0
+    articles: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    version: str = ""
+    index_type: str = "flat"
+    note: str | None = None  # why a full rebuild happened, if it did
+
+    def summary(self) -> str:
+        line = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped; "
+            f"embedded {self.embedded} passages in {self.seconds:.1f}s; "
+            f"index: {self.articles} articles, {self.passages} passages ({self.index_type})"
+        )
+        return f"{line}\n({self.note})" if self.note else line
+
+    def to_dict(self) -> dict:
+        return {
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "unchanged": self.unchanged,
+            "removed": list(self.removed),
+            "skipped": [{"id": s.id, "reason": s.reason} for s in self.skipped],
+            "embedded": self.embedded,
+            "articles": self.articles,
+            "passages": self.passages,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "index_type": self.index_type,
+            "note": self.note,
+        }
+
+
+def identity(embedder: Embedder, splitter: Splitter) -> dict:
+    """Everything stored vectors depend on: a change means re-embedding everything."""
+    return {
+        "model": embedder.name,
+        "weights_sha256": embedder.fingerprint,
+        "dim": embedder.dim,
+        "normalized": True,
+        "metric": "inner_product",
+        "passage_tokens": splitter.max_tokens,
+        "overlap_sentences": splitter.overlap,
+    }
+
+
+@dataclass
+class _Tally:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> None:
+    """Store ``article``'s passages, keeping every stored one whose text is unchanged."""
+    old: dict[str, list[int]] = {}
+    for pid, text_hash in writer.passages_of(article.id):
+        old.setdefault(text_hash, []).append(pid)
+    writer.put_article(article)
+    for passage in splitter.split(article):
+        reusable = old.get(passage.text_hash)
+        if reusable:
+            writer.move_passage(reusable.pop(0), passage)
+        else:
+            writer.add_passage(passage)
+    writer.delete_passages([pid for pids in old.values() for pid in pids])
+
+
+def _embed_pending(writer: IndexWriter, embedder: Embedder, progress: Progress | None) -> int:
+    # Longest first, in chunks of similar length: little padding, and memory stays flat.
+    pending = sorted(writer.pending(), key=lambda p: -p[1])
+    total = len(pending)
+    if progress:
+        progress(0, total)
+    for start in range(0, total, EMBED_CHUNK):
+        ids = [pid for pid, _ in pending[start : start + EMBED_CHUNK]]
+        writer.add_vectors(ids, embedder.embed_documents(writer.texts(ids)))
+        if progress:
+            progress(min(start + EMBED_CHUNK, total), total)
+    return total
+
+
+def build_index(
+    corpus_dir: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the index in ``settings.index_dir`` up to date with ``corpus_dir``.
+
+    Raises :class:`~qa.errors.EmptyCorpus` (leaving the previous index serving) when no
+    article can be indexed, and :class:`~qa.errors.IndexBusy` when another build runs.
+    ``progress(done, total)`` is called as passages are embedded.
+    """
+    settings = settings or Settings()
+    corpus = Path(corpus_dir) if corpus_dir is not None else settings.corpus_dir
+    if not corpus.is_dir():
+        raise EmptyCorpus(f"no folder at {corpus}/ - give the folder that holds the articles")
+    started = time.perf_counter()
+    embedder = embedder or SentenceTransformerEmbedder(settings)
+    splitter = Splitter(
+        embedder.tokenizer,
+        min(settings.passage_tokens, embedder.max_tokens),
+        settings.overlap_sentences,
+    )
+    tally = _Tally()
+    with IndexWriter(
+        settings.index_dir,
+        identity=identity(embedder, splitter),
+        lock_timeout=settings.lock_timeout,
+        full=full,
+    ) as writer:
+        stored = writer.article_hashes()
+        first_seen: dict[str, str] = {}  # body hash -> article id
+        present: set[str] = set()
+        for item in scan(corpus, settings):
+            if isinstance(item, Skipped):
+                tally.skipped.append(item)
+                continue
+            original = first_seen.setdefault(item.body_hash, item.id)
+            if original != item.id:
+                tally.skipped.append(Skipped(item.id, f"duplicate of {original}"))
+                continue
+            present.add(item.id)
+            known = stored.get(item.id)
+            if known == item.content_hash:
+                tally.unchanged += 1
+                continue
+            _sync_article(writer, item, splitter)
+            (tally.updated if known else tally.added).append(item.id)
+        removed = sorted(set(stored) - present)
+        for article_id in removed:
+            writer.delete_article(article_id)
+        if not present:
+            raise EmptyCorpus(
+                f"no article could be indexed from {corpus}/ ({len(tally.skipped)} files "
+                "skipped) - add .txt, .md, .html, .json or .jsonl articles; "
+                "the previous index, if any, is unchanged"
+            )
+        if writer.previous and not (tally.added or tally.updated or removed):
+            # Nothing changed: keep serving the current version as it is.
+            return _finish(tally, writer, (), 0, started, writer.previous.name,
+                           writer.previous.manifest["index_type"])
+        embedded = _embed_pending(writer, embedder, progress)
+        version = writer.commit(
+            ann_min_passages=settings.ann_min_passages,
+            keep_versions=settings.keep_versions,
+            extra={"corpus": str(corpus)},
+        )
+    return _finish(tally, writer, tuple(removed), embedded, started, version.name,
+                   version.manifest["index_type"], version.manifest["counts"])
+
+
+def _finish(
+    tally: _Tally,
+    writer: IndexWriter,
+    removed: tuple[str, ...],
+    embedded: int,
+    started: float,
+    version: str,
+    index_type: str,
+    counts: dict | None = None,
+) -> BuildReport:
+    counts = counts or writer.previous.manifest["counts"]  # type: ignore[union-attr]
+    return BuildReport(
+        added=tuple(tally.added),
+        updated=tuple(tally.updated),
+        unchanged=tally.unchanged,
+        removed=removed,
+        skipped=tuple(tally.skipped),
+        embedded=embedded,
+        articles=counts["articles"],
+        passages=counts["passages"],
+        seconds=time.perf_counter() - started,
+        version=version,
+        index_type=index_type,
+        note=writer.restart_reason,
+    )

@@ -1,0 +1,147 @@
+"""The `qa` command: index a corpus, ask questions, inspect the index.
+
+A thin shell over the library: errors become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from .errors import QAError
+from .settings import Settings
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder (default: index/, or $QA_INDEX).",
+)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:  # bad option values found by the library (dates, modes)
+            raise click.UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted - the index is unchanged", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+def main(verbose: bool) -> None:
+    """Ask questions of a folder of news articles."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    if not verbose:
+        warnings.filterwarnings("ignore")
+
+
+def _settings(index_dir: Path | None, **overrides: object) -> Settings:
+    return Settings.from_env(index_dir=index_dir, **overrides)
+
+
+@main.command()
+@click.argument("corpus", required=False, type=click.Path(path_type=Path))
+@INDEX_OPTION
+@click.option("--full", is_flag=True, help="Re-embed everything instead of updating.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
+          as_json: bool) -> None:
+    """Build or update the index of CORPUS (default: corpus/)."""
+    from tqdm import tqdm
+
+    from .build import build_index
+
+    settings = _settings(index_dir)
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
+        bar.update(done - bar.n)
+
+    try:
+        report = build_index(corpus, settings=settings, full=full, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    for label, ids in (("added", report.added), ("updated", report.updated),
+                       ("removed", report.removed)):
+        shown = ids if len(ids) <= 10 else (*ids[:10], f"... and {len(ids) - 10} more")
+        for item in shown:
+            click.echo(f"{label:8} {item}")
+    for skip in report.skipped:
+        click.echo(f"skipped  {skip.id}: {skip.reason}")
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]))
+@click.option("--since", help="Only articles dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Only articles dated on or before YYYY-MM-DD.")
+@click.option("--source", help="Only articles from this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
+@INDEX_OPTION
+def ask(question: str, k: int, mode: str | None, since: str | None, until: str | None,
+        source: str | None, as_json: bool, index_dir: Path | None) -> None:
+    """Print the passages that best answer QUESTION."""
+    from .search import Retriever
+
+    retriever = Retriever.load(settings=_settings(index_dir))
+    hits = retriever.search(question, k, mode=mode, since=since, until=until,  # type: ignore[arg-type]
+                            source=source)
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("no passages match")
+    for rank, hit in enumerate(hits, start=1):
+        where = " · ".join(x for x in (hit.date, hit.source, hit.article_id) if x)
+        click.secho(f"{rank}. [{hit.score:.3f}] {hit.title}", bold=True)
+        click.echo(f"   {where}")
+        click.echo("   " + " ".join(hit.text.split()) + "\n")
+
+
+@main.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def info(index_dir: Path | None, as_json: bool) -> None:
+    """Show what the index manifest says."""
+    from .store import open_current
+
+    settings = _settings(index_dir)
+    version = open_current(settings.index_dir)
+    m = version.manifest
+    if as_json:
+        click.echo(json.dumps({"version": version.name, **m}, indent=2))
+        return
+    ident = m["identity"]
+    click.echo(f"index      {settings.index_dir}/ (version {version.name}, format {m['format']})")
+    click.echo(f"built at   {m['built_at']} from {m.get('corpus', '?')}")
+    click.echo(f"contents   {m['counts']['articles']} articles, {m['counts']['passages']} passages")
+    click.echo(f"model      {ident['model']} ({ident['dim']} dims, weights "
+               f"{ident['weights_sha256'][:12]})")
+    click.echo(f"vectors    {m['index_type']}, {ident['metric']}, normalised")
+    click.echo(f"passages   <= {ident['passage_tokens']} word pieces, "
+               f"{ident['overlap_sentences']} sentence overlap")
+
+
+if __name__ == "__main__":
+    main()

