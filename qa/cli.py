@@ -143,5 +143,19 @@ def info(index_dir: Path | None, as_json: bool) -> None:
                f"{ident['overlap_sentences']} sentence overlap")
 
 
+@main.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder (default: corpus/).")
+@INDEX_OPTION
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
+          port: int | None) -> None:
+    """Serve the web chat (indexing the corpus first if there is no index)."""
+    from .web import serve as serve_app
+
+    serve_app(_settings(index_dir, corpus_dir=corpus_dir, host=host, port=port))
+
+
 if __name__ == "__main__":
     main()
