@@ -36,7 +36,7 @@ class EmptyCorpus(QAError):
 
 class EmptyQuestion(QAError):
     def __init__(self) -> None:
-        super().__init__("the question is empty - type a question, e.g. `qa ask \"who won?\"`")
+        super().__init__("the question is empty - type a question to search for")
 
 
 class ModelUnavailable(QAError):

@@ -42,6 +42,9 @@ class Settings:
     mode: Mode = "hybrid"
     rrf_k: int = 60
     candidates: int = 100
+    # Below this best-sentence cosine the app says nothing relevant was found
+    # (calibrated on the BBC dev questions and off-topic questions: see README).
+    min_relevance: float = 0.5
     # How long `qa index` waits for another build to finish before giving up.
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).

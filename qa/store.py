@@ -338,3 +338,14 @@ def load_vectors(version: Version) -> faiss.Index:
 
 def load_lexical(version: Version) -> Lexical:
     return Lexical.load(version.path / BM25)
+
+
+def distinct_sources(version: Version) -> list[str]:
+    """The article sources in a version, for filter menus."""
+    db = connect_readonly(version)
+    try:
+        rows = db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL "
+                          "ORDER BY source COLLATE NOCASE").fetchall()
+    finally:
+        db.close()
+    return [r[0] for r in rows]

@@ -1,0 +1,231 @@
+"""The Gradio web chat: ask, follow up, see cited passages, add articles.
+
+A thin layer over the library: retrieval lives in :mod:`qa.search` / :mod:`qa.answer`,
+HTML in :mod:`qa.render`. Handlers never raise to Gradio: errors become a friendly line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import threading
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from .answer import answer  # noqa: E402
+from .build import build_index  # noqa: E402
+from .embed import SentenceTransformerEmbedder  # noqa: E402
+from .errors import IndexNotFound, QAError  # noqa: E402
+from .render import CSS, answer_html, error_html, report_markdown  # noqa: E402
+from .search import Retriever  # noqa: E402
+from .settings import Settings  # noqa: E402
+from .store import distinct_sources  # noqa: E402
+from .uploads import save_uploads  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+FILE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+CANDIDATE_EXAMPLES = (
+    "What did Gor and Jaishankar discuss?",
+    "When is the critical minerals ministerial?",
+    "Which company made the award-winning pocket hard drive shown in Las Vegas?",
+    "Why did Chelsea sack Adrian Mutu?",
+    "What happened to Yukos?",
+)
+SOMETHING_WRONG = "Something went wrong on our side; the details are in the server log."
+
+
+def status_line(retriever: Retriever) -> str:
+    m = retriever.manifest
+    return (f"**{m['counts']['articles']}** articles · **{m['counts']['passages']}** passages · "
+            f"model {m['identity']['model']} · built {m['built_at'].replace('T', ' ')}")
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+class ChatApp:
+    """State shared by every session: one retriever, one rebuild at a time."""
+
+    def __init__(self, retriever: Retriever, settings: Settings) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.rebuild_lock = threading.Lock()
+
+    # -- chat -----------------------------------------------------------------------------
+    def respond(self, message: str, history: list, previous_query: str | None, mode: str,
+                k: float, since: str, until: str, source: str | None):
+        history = list(history or [])
+        question = (message or "").strip()
+        if not question:
+            return history, "", previous_query
+        history.append({"role": "user", "content": question})
+        try:
+            result = answer(self.retriever, question, previous_query=previous_query,
+                            k=int(k), mode=mode, since=_clean(since), until=_clean(until),
+                            source=_clean(source))
+            reply = answer_html(result, self.retriever.settings.min_relevance)
+            previous_query = result.query
+        except (QAError, ValueError) as exc:
+            reply = error_html(str(exc))
+        except Exception:
+            log.exception("chat failed")
+            reply = error_html(SOMETHING_WRONG)
+        history.append({"role": "assistant", "content": reply})
+        return history, "", previous_query
+
+    def api_search(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
+                   until: str = "", source: str = "") -> list[dict]:
+        """Passages that answer `question`, best first, as JSON objects with text, score,
+        article_id, title, date, source, url and character offsets."""
+        try:
+            hits = self.retriever.search(question, int(k), mode=mode,  # type: ignore[arg-type]
+                                         since=_clean(since), until=_clean(until),
+                                         source=_clean(source))
+        except (QAError, ValueError) as exc:
+            raise gr.Error(str(exc)) from None
+        return [hit.to_dict() for hit in hits]
+
+    def examples(self) -> list[str]:
+        """Candidate questions this corpus can answer, plus a few from its headlines."""
+        found = []
+        titles = self._recent_titles()
+        for question in [*CANDIDATE_EXAMPLES, *(f"What happened: {t}?" for t in titles)]:
+            try:
+                if answer(self.retriever, question, k=3).relevant:
+                    found.append(question)
+            except QAError:
+                continue
+            if len(found) == 4:
+                break
+        return found
+
+    def _recent_titles(self) -> list[str]:
+        with self.retriever._lock:  # noqa: SLF001 - a read on the retriever's own table
+            rows = self.retriever.db.execute(
+                "SELECT title FROM articles WHERE length(title) < 70 ORDER BY date DESC LIMIT 3"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- adding articles --------------------------------------------------------------------
+    def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
+        expected = self.settings.upload_token
+        if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
+            return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
+        if not files:
+            return "Choose one or more files first.", gr.skip(), gr.skip()
+        pairs = [(Path(f), Path(getattr(f, "orig_name", None) or f).name) for f in files]
+        if not self.rebuild_lock.acquire(blocking=False):
+            return "⚠️ Another update is running - try again when it has finished.", gr.skip(), gr.skip()
+        try:
+            saved = save_uploads(pairs, self.settings)
+            if not saved.saved:
+                return report_markdown(None, saved.refused), gr.skip(), gr.skip()
+            progress(0, desc="Reading articles")
+
+            def on_progress(done: int, total: int) -> None:
+                progress((done, total), desc="Embedding passages", unit="passages")
+
+            report = build_index(self.settings.corpus_dir, settings=self.settings,
+                                 embedder=self.retriever.embedder, progress=on_progress)
+            self.retriever.refresh()  # chat switches to the new index only now
+            return (report_markdown(report, saved.refused), status_line(self.retriever),
+                    gr.update(choices=self.sources()))
+        except QAError as exc:
+            return f"⚠️ {exc}", gr.skip(), gr.skip()
+        except Exception:
+            log.exception("adding articles failed")
+            return f"⚠️ {SOMETHING_WRONG} The previous index is still serving.", gr.skip(), gr.skip()
+        finally:
+            self.rebuild_lock.release()
+
+    def sources(self) -> list[str]:
+        return distinct_sources(self.retriever.version)
+
+
+def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
+    chat = ChatApp(retriever, settings)
+    with gr.Blocks(title="News QA", analytics_enabled=False) as app:
+        gr.Markdown("# News QA\nAsk a question; the answer is the passage that says it, "
+                    "with where it came from.")
+        status = gr.Markdown(status_line(retriever), elem_id="qa-status")
+        previous_query = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Answers", height=560, elem_id="qa-chat",
+                                     sanitize_html=True, feedback_options=None,
+                                     buttons=["copy"], layout="panel")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask about the articles…", show_label=False,
+                                     scale=5, elem_id="qa-question", max_length=1000)
+                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                    clear = gr.Button("New conversation", scale=1)
+                examples = chat.examples()
+                if examples:
+                    gr.Examples(examples, inputs=box, label="Try asking")
+            with gr.Column(scale=1):
+                with gr.Accordion("Search options", open=False):
+                    mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.mode,
+                                    label="Retrieval")
+                    k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages")
+                    since = gr.Textbox(label="Since (YYYY-MM-DD)", elem_id="qa-since")
+                    until = gr.Textbox(label="Until (YYYY-MM-DD)", elem_id="qa-until")
+                    source = gr.Dropdown(chat.sources(), value=None, label="Source",
+                                         allow_custom_value=True, elem_id="qa-source")
+                with gr.Accordion("Add articles", open=False):
+                    files = gr.File(file_count="multiple", file_types=FILE_TYPES,
+                                    label=f"Articles ({', '.join(FILE_TYPES)})",
+                                    elem_id="qa-upload")
+                    token = gr.Textbox(label="Upload token", type="password",
+                                       visible=bool(settings.upload_token))
+                    add = gr.Button("Add to index", elem_id="qa-add")
+                    report = gr.Markdown(elem_id="qa-report")
+        inputs = [box, chatbot, previous_query, mode, k, since, until, source]
+        outputs = [chatbot, box, previous_query]
+        for trigger in (box.submit, ask.click):
+            trigger(chat.respond, inputs, outputs, api_visibility="private",
+                    concurrency_limit=4, concurrency_id="chat")
+        clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
+        add.click(chat.add_articles, [files, token], [report, status, source],
+                  api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+        gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
+    return app
+
+
+def load_or_build(settings: Settings) -> Retriever:
+    """The retriever for ``settings.index_dir``, indexing the corpus first if needed."""
+    try:
+        return Retriever.load(settings=settings)
+    except IndexNotFound:
+        log.warning("no index at %s/ yet: indexing %s/ first", settings.index_dir,
+                    settings.corpus_dir)
+    embedder = SentenceTransformerEmbedder(settings)
+    report = build_index(settings.corpus_dir, settings=settings, embedder=embedder)
+    log.warning("%s", report.summary())
+    return Retriever.load(settings=settings, embedder=embedder)
+
+
+def launch(app: gr.Blocks, settings: Settings, **overrides: object):
+    """Start serving with the safe defaults (loopback, no share link, size limits)."""
+    app.queue(api_open=False, default_concurrency_limit=1)
+    options = dict(
+        server_name=settings.host, server_port=settings.port, share=False,
+        max_file_size=settings.max_upload_bytes, enable_monitoring=False, show_error=False,
+        blocked_paths=[str(settings.index_dir.resolve()), str(settings.corpus_dir.resolve())],
+        css=CSS, ssr_mode=False, mcp_server=False, footer_links=["api"], quiet=True,
+    )
+    options.update(overrides)
+    return app.launch(**options)
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    retriever = load_or_build(settings)
+    app = build_app(retriever, settings)
+    print(f"News QA on http://{settings.host}:{settings.port}", flush=True)
+    launch(app, settings)

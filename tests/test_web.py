@@ -1,0 +1,255 @@
+"""The web chat as people and programs use it: a real server, headless Chromium,
+gradio_client and plain HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import BBC, ROOT, SEED
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+GOR = "what did Gor and Jaishankar discuss?"
+ANSWER = "defence cooperation, trade expansion, and collaboration on critical minerals"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python app.py` in a fresh folder holding only corpus/: it must index, then serve."""
+    home = tmp_path_factory.mktemp("app")
+    (home / "corpus").mkdir()
+    shutil.copy(SEED, home / "corpus" / SEED.name)
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(home / "index"),
+           "QA_CORPUS": str(home / "corpus")}
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+                            cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited: {(home / 'server.log').read_text()}")
+        try:
+            if _get(url)[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        pytest.fail("app did not start")
+    yield {"url": url, "home": home, "port": port}
+    proc.terminate()
+    proc.wait(20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#qa-question textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> str:
+    """Type a question, send it, and return the text of the new answer."""
+    answers = page.locator("#qa-chat .qa-answer")
+    before = answers.count()
+    page.locator("#qa-question textarea").fill(question)
+    page.locator("#qa-ask").click()
+    page.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-answer').length > n",
+                           arg=before, timeout=60_000)
+    return answers.last.inner_text()
+
+
+def open_uploads(page) -> None:
+    page.get_by_text("Add articles").click()
+    page.wait_for_selector("#qa-upload")
+
+
+def upload(page, *paths: Path) -> str:
+    """Add files through the page and return the report once the update finishes."""
+    page.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in paths])
+    page.wait_for_timeout(500)
+    page.locator("#qa-add").click()
+    report = page.locator("#qa-report")
+    report.filter(has_text="refused").or_(report.filter(has_text="embedded")).or_(
+        report.filter(has_text="⚠️")).wait_for(timeout=180_000)
+    return report.inner_text()
+
+
+def test_ask_follow_up_and_unanswerable(page) -> None:
+    assert "1 articles" in page.locator("#qa-status").inner_text()
+    first = ask(page, GOR)
+    assert ANSWER in first
+    card = page.locator(".qa-article", has_text=ANSWER).last
+    meta = card.locator(".qa-meta").inner_text()
+    assert "2026-01-30" in meta and "ANI" in meta
+
+    follow = ask(page, "and what about trade?")
+    searched = page.locator(".qa-searched").last.inner_text()
+    assert "Gor" in searched and "Jaishankar" in searched and "trade" in searched
+    assert "trade" in follow.lower()
+
+    none = ask(page, "Who won the 1966 football World Cup final at Wembley?")
+    assert "Nothing in these articles about" in none
+    assert "Jaishankar" in none  # the nearest passages are still offered
+
+
+def test_upload_new_article_then_find_it(page, tmp_path: Path) -> None:
+    article = tmp_path / "robot chef; rm -rf.txt"
+    article.write_text(
+        "Robot chef opens noodle bar\n\nA robot chef opened a noodle bar in Leeds on Friday, "
+        "serving 400 bowls an hour. <script>window.__pwned = 1</script> Diners queued for hours.")
+    open_uploads(page)
+    report = upload(page, article)
+    assert "added" in report and "uploads/robot-chef-rm-rf.txt" in report
+    text = ask(page, "where did the robot chef open a noodle bar?")
+    assert "Robot chef opens noodle bar" in text
+    assert "<script>window.__pwned = 1</script>" in text  # shown as text, never run
+    assert page.evaluate("window.__pwned") is None
+    assert "2 articles" in page.locator("#qa-status").inner_text()
+
+
+def test_binary_and_oversized_uploads_are_refused(page, tmp_path: Path) -> None:
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 100)
+    open_uploads(page)
+    assert "refused" in (report := upload(page, binary)) and "binary data" in report
+
+    big = tmp_path / "huge.txt"
+    big.write_text("word " * 1_300_000)  # 6.5 MB, over the 5 MB limit
+    page.locator("#qa-upload input[type=file]").set_input_files(str(big))
+    page.get_by_text("exceeds the maximum").or_(page.get_by_text("too large")).or_(
+        page.get_by_text("maximum allowed")).first.wait_for(timeout=30_000)
+
+
+def test_chat_keeps_answering_during_a_rebuild(browser, server, tmp_path: Path) -> None:
+    batch = sorted((BBC / "politics").glob("*.txt"))[:60]
+    context = browser.new_context()
+    uploader, asker = context.new_page(), context.new_page()
+    for p in (uploader, asker):
+        p.goto(server["url"])
+        p.wait_for_selector("#qa-question textarea")
+    open_uploads(uploader)
+    uploader.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in batch])
+    uploader.wait_for_timeout(1000)
+    uploader.locator("#qa-add").click()
+    uploader.get_by_text("Embedding passages").first.wait_for(timeout=120_000)
+    assert ANSWER in ask(asker, GOR)
+    assert "embedded" not in uploader.locator("#qa-report").inner_text()  # still rebuilding
+    uploader.locator("#qa-report").filter(has_text="embedded").wait_for(timeout=300_000)
+    context.close()
+
+
+def test_gradio_client_search_endpoint(server) -> None:
+    from gradio_client import Client
+
+    hits = Client(server["url"], verbose=False).predict(GOR, 3, "hybrid", "", "", "",
+                                                          api_name="/search")
+    assert len(hits) == 3
+    top = next(h for h in hits if ANSWER in h["text"])
+    assert (top["date"], top["source"]) == ("2026-01-30", "ANI")
+    assert top["title"].startswith("External Affairs Minister")
+
+
+def test_direct_http_cannot_skip_the_queue(server) -> None:
+    request = urllib.request.Request(
+        server["url"] + "gradio_api/run/search", method="POST",
+        data=b'{"data": ["gor", 3, "hybrid", "", "", ""]}',
+        headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404
+    assert "queue" in refused.value.read().decode()
+
+
+def test_file_route_serves_no_index_corpus_or_system_files(server) -> None:
+    home = server["home"]
+    index_file = next((home / "index" / "versions").glob("*/manifest.json"))
+    for target in (index_file, home / "corpus" / SEED.name, Path("/etc/passwd")):
+        status, body = _get(f"{server['url']}gradio_api/file={target}")
+        assert status in (403, 404), target
+        assert "root:" not in body and "Jaishankar" not in body
+
+
+def test_upload_over_the_limit_gets_413(server, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (5 * 1024 * 1024 + 10))
+    boundary = "qa-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"big.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode() + \
+        big.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        server["url"] + "gradio_api/upload", data=body, method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+
+
+def test_sixteen_concurrent_users(server) -> None:
+    from gradio_client import Client
+
+    questions = [
+        GOR, "when is the critical minerals ministerial?", "who is Marco Rubio?",
+        "what is iCET?", "which congressmen met Jaishankar?", "what did Piyush Goyal discuss?",
+        "what minerals are strategic?", "where did Jaishankar meet Gor?", "what is the PLI scheme?",
+        "what about Russia and Ukraine?", "who is Steve Daines?", "what is the Quad?",
+        "when will Jaishankar visit the US?", "what did Gor post on X?",
+        "what are supply chains for?", "how are India-US ties?",
+    ]
+
+    def one(question: str) -> tuple[float, list]:
+        client = Client(server["url"], verbose=False)
+        began = time.perf_counter()
+        hits = client.predict(question, 5, "hybrid", "", "", "", api_name="/search")
+        return time.perf_counter() - began, hits
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(one, questions))
+    assert all(len(hits) == 5 and hits[0]["text"] for _, hits in results)
+    latencies = sorted(t for t, _ in results)
+    print(f"\n16 concurrent users: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p95 {latencies[int(0.95 * (len(latencies) - 1))] * 1000:.0f} ms")
