@@ -253,3 +253,20 @@ def test_sixteen_concurrent_users(server) -> None:
     latencies = sorted(t for t, _ in results)
     print(f"\n16 concurrent users: p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {latencies[int(0.95 * (len(latencies) - 1))] * 1000:.0f} ms")
+
+
+def test_date_and_source_filters_in_the_app(page, server) -> None:
+    from gradio_client import Client
+
+    client = Client(server["url"], verbose=False)
+    only_ani = client.predict(GOR, 20, "hybrid", "", "", "ANI", api_name="/search")
+    assert only_ani and {h["source"] for h in only_ani} == {"ANI"}
+    assert client.predict(GOR, 5, "hybrid", "2026-02-01", "", "", api_name="/search") == []
+    assert client.predict(GOR, 5, "dense", "2026-01-30", "2026-01-30", "", api_name="/search")
+
+    page.get_by_text("Search options").click()
+    page.locator("#qa-since input, #qa-since textarea").first.fill("2027-01-01")
+    assert "with the current filters" in ask(page, GOR)
+    page.locator("#qa-since input, #qa-since textarea").first.fill("")
+    page.locator("#qa-until input, #qa-until textarea").first.fill("2026-12-31")
+    assert ANSWER in ask(page, GOR)
