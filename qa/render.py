@@ -25,6 +25,7 @@ CSS = """
 .qa-passage { margin: .35em 0; line-height: 1.45; }
 .qa-rel { font-size: .8em; color: #2b6e2b; margin-right: .4em; white-space: nowrap; }
 .qa-rel.low { color: #999; }
+.qa-article summary { cursor: pointer; color: #555; font-size: .9em; }
 """
 
 
@@ -91,14 +92,22 @@ def _answer_body(answer: Answer, threshold: float) -> str:
         groups.setdefault(hit.article_id, []).append((hit, hl))
     for items in groups.values():
         first = items[0][0]
-        passages = "".join(
-            f'<div class="qa-passage">{_relevance(hl.score if hl else 0.0, threshold)}'
-            f"{_paragraphs(_text_with_mark(hit.text, hl if answer.relevant else None))}</div>"
-            for hit, hl in items
-        )
+        cards = [_passage(hit, hl, threshold, answer.relevant) for hit, hl in items]
+        more = ""
+        if len(cards) > 1:
+            # Keep the message short: the best passage shows, the others fold away.
+            more = (f"<details><summary>{len(cards) - 1} more passage"
+                    f"{'s' if len(cards) > 2 else ''} from this article</summary>"
+                    f"{''.join(cards[1:])}</details>")
         out.append(f'<div class="qa-article"><div class="qa-title">{escape(first.title)}</div>'
-                   f'<div class="qa-meta">{_meta(first)}</div>{passages}</div>')
+                   f'<div class="qa-meta">{_meta(first)}</div>{cards[0]}{more}</div>')
     return "".join(out)
+
+
+def _passage(hit: Hit, hl: Highlight | None, threshold: float, relevant: bool) -> str:
+    body = _paragraphs(_text_with_mark(hit.text, hl if relevant else None))
+    return (f'<div class="qa-passage">{_relevance(hl.score if hl else 0.0, threshold)}'
+            f"{body}</div>")
 
 
 def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = ()) -> str:
