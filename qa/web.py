@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -56,6 +57,13 @@ class ChatApp:
         self.retriever = retriever
         self.settings = settings
         self.rebuild_lock = threading.Lock()
+        self._checked = time.monotonic()
+
+    def _follow_rebuilds(self) -> None:
+        """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s)."""
+        if time.monotonic() - self._checked > 5 and not self.rebuild_lock.locked():
+            self._checked = time.monotonic()
+            self.retriever.refresh()
 
     # -- chat -----------------------------------------------------------------------------
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
@@ -66,6 +74,7 @@ class ChatApp:
             return history, "", previous_query
         history.append({"role": "user", "content": question})
         try:
+            self._follow_rebuilds()
             result = answer(self.retriever, question, previous_query=previous_query,
                             k=int(k), mode=mode, since=_clean(since), until=_clean(until),
                             source=_clean(source))
@@ -84,6 +93,7 @@ class ChatApp:
         """Passages that answer `question`, best first, as JSON objects with text, score,
         article_id, title, date, source, url and character offsets."""
         try:
+            self._follow_rebuilds()
             hits = self.retriever.search(question, int(k), mode=mode,  # type: ignore[arg-type]
                                          since=_clean(since), until=_clean(until),
                                          source=_clean(source))

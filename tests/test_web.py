@@ -270,3 +270,19 @@ def test_date_and_source_filters_in_the_app(page, server) -> None:
     page.locator("#qa-since input, #qa-since textarea").first.fill("")
     page.locator("#qa-until input, #qa-until textarea").first.fill("2026-12-31")
     assert ANSWER in ask(page, GOR)
+
+
+def test_running_app_picks_up_a_rebuild_made_with_the_cli(server) -> None:
+    from gradio_client import Client
+
+    home = server["home"]
+    (home / "corpus" / "cli-added.txt").write_text(
+        "Lighthouse keeper retires\n\nThe last lighthouse keeper on Fair Isle retired on "
+        "Monday after 41 years tending the lamp.")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(home / "index")}
+    subprocess.run([sys.executable, "-m", "qa", "index", str(home / "corpus")], env=env,
+                   check=True, capture_output=True, timeout=300)
+    time.sleep(6)  # the app looks for a new index version every 5 seconds
+    hits = Client(server["url"], verbose=False).predict(
+        "when did the lighthouse keeper retire?", 3, "hybrid", "", "", "", api_name="/search")
+    assert hits[0]["article_id"] == "cli-added.txt"
