@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dedupe import NearDuplicate, near_duplicates
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyCorpus
 from .ingest import Article, Skipped, scan
@@ -41,6 +42,8 @@ class BuildReport:
     version: str = ""
     index_type: str = "flat"
     note: str | None = None  # why a full rebuild happened, if it did
+    # Indexed articles that repeat another with small edits (kept: search folds them).
+    near_duplicates: tuple[NearDuplicate, ...] = ()
 
     def summary(self) -> str:
         line = (
@@ -65,6 +68,9 @@ class BuildReport:
             "version": self.version,
             "index_type": self.index_type,
             "note": self.note,
+            "near_duplicates": [
+                {"id": d.id, "of": d.of, "similarity": d.similarity} for d in self.near_duplicates
+            ],
         }
 
 
@@ -87,6 +93,7 @@ class _Tally:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    near: list[NearDuplicate] = field(default_factory=list)
 
 
 def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> None:
@@ -171,6 +178,7 @@ def build_index(
         removed = sorted(set(stored) - present)
         for article_id in removed:
             writer.delete_article(article_id)
+        tally.near = near_duplicates(writer.db.execute("SELECT id, text FROM articles ORDER BY id"))
         if not present:
             raise EmptyCorpus(
                 f"no article could be indexed from {corpus}/ ({len(tally.skipped)} files "
@@ -215,4 +223,5 @@ def _finish(
         version=version,
         index_type=index_type,
         note=writer.restart_reason,
+        near_duplicates=tuple(tally.near),
     )

@@ -87,6 +87,8 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
             click.echo(f"{label:8} {item}")
     for skip in report.skipped:
         click.echo(f"skipped  {skip.id}: {skip.reason}")
+    for dup in report.near_duplicates:
+        click.echo(f"near-dup {dup.id}: same story as {dup.of} ({dup.similarity:.0%} overlap)")
     click.echo(report.summary())
 
 
@@ -116,7 +118,63 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
         where = " · ".join(x for x in (hit.date, hit.source, hit.article_id) if x)
         click.secho(f"{rank}. [{hit.score:.3f}] {hit.title}", bold=True)
         click.echo(f"   {where}")
+        if hit.also_in:
+            click.echo(f"   also in: {', '.join(hit.also_in)}")
         click.echo("   " + " ".join(hit.text.split()) + "\n")
+
+
+@main.command("eval")
+@click.argument("beir", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines with question, article and answer: passage-level Hit@k.")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["dense", "bm25", "hybrid"]),
+              help="Mode to measure (repeatable; default: all three).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar while indexing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Index to evaluate (default: index/ for --questions; for a BEIR folder, "
+                   "a cached index of its corpus.jsonl, built on first use).")
+def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], quiet: bool,
+          as_json: bool, index_dir: Path | None) -> None:
+    """Measure retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
+    and/or a --questions file, for each search mode."""
+    from tqdm import tqdm
+
+    from . import evaluate
+    from .search import Retriever
+
+    if beir is None and questions is None:
+        raise click.UsageError("give a BEIR folder, --questions FILE, or both")
+    chosen = tuple(modes) or evaluate.MODES
+    settings = _settings(index_dir)
+    reports = []
+    if beir is not None:
+        collection = evaluate.load_collection(beir)
+        bar: tqdm | None = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
+            bar.update(done - bar.n)
+
+        try:
+            where = evaluate.collection_index(collection, settings, index_dir=index_dir,
+                                              progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
+        retriever = Retriever.load(settings=settings.with_(index_dir=where))
+        reports.append(evaluate.evaluate_collection(retriever, collection, chosen))
+    if questions is not None:
+        retriever = Retriever.load(settings=settings)
+        reports.append(evaluate.evaluate_questions(
+            retriever, evaluate.load_questions(questions), questions.name, chosen))
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+        return
+    click.echo("\n\n".join(r.table() for r in reports))
 
 
 @main.command()

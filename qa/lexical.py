@@ -45,14 +45,26 @@ class Lexical:
         return cls(model, np.load(folder / _IDS, allow_pickle=False))
 
     def search(
-        self, query: str, k: int, *, allowed: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        allowed: np.ndarray | None = None,
+        smooth: tuple[tuple[np.ndarray, np.ndarray], float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given."""
+        """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given.
+
+        ``smooth=((prev, next), weight)`` adds ``weight`` times the mean score of each
+        passage's neighbours (positions in ``ids``; a passage without one names itself).
+        """
         vocab = self.model.vocab_dict
         terms = [t for t in _tokens([query])[0] if t in vocab]
         if not terms or not len(self.ids):
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         scores = self.model.get_scores(terms)
+        if smooth is not None:
+            (prev_, next_), weight = smooth
+            scores = scores + weight * (scores[prev_] + scores[next_]) / 2
         if allowed is not None:
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         k = min(k, int((scores > 0).sum()))
