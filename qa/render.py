@@ -25,6 +25,7 @@ CSS = """
 .qa-passage { margin: .35em 0; line-height: 1.45; }
 .qa-rel { font-size: .8em; color: #2b6e2b; margin-right: .4em; white-space: nowrap; }
 .qa-rel.low { color: #999; }
+.qa-also { font-size: .85em; color: #666; }
 .qa-article summary { cursor: pointer; color: #555; font-size: .9em; }
 """
 
@@ -57,7 +58,11 @@ def _link(url: str | None) -> str:
 def _meta(hit: Hit) -> str:
     parts = [escape(x) for x in (hit.date, hit.source) if x]
     parts.append(f"<code>{escape(hit.article_id)}</code>")
-    return " · ".join(parts) + _link(hit.url)
+    also = ""
+    if hit.also_in:  # the same story elsewhere (wire copy, re-saved article)
+        names = ", ".join(f"<code>{escape(a)}</code>" for a in hit.also_in)
+        also = f'<div class="qa-also">also in: {names}</div>'
+    return " · ".join(parts) + _link(hit.url) + also
 
 
 def error_html(message: str) -> str:

@@ -107,3 +107,20 @@ def test_uploads_need_the_token_when_one_is_set(indexed: Retriever, tmp_path: Pa
     message, *_ = app.add_articles([str(story)], "guess")
     assert "Wrong upload token" in message
     assert not (tmp_path / "c").exists()
+
+
+def test_cards_name_the_other_copies_of_a_story(tmp_path: Path, fake) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = ("The mayor opened the new bridge over the river on Tuesday, ending years of "
+             "delays. Thousands of residents walked across it in the first hour.")
+    (corpus / "wire.txt").write_text(f"Bridge opens\n\n{story}")
+    (corpus / "outlet.txt").write_text(f"Bridge finally opens\n\n{story} Traffic was light.")
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus)
+    build_index(corpus, settings=settings, embedder=fake)
+    result = answer(Retriever.load(settings=settings, embedder=fake), "mayor bridge opened",
+                    min_relevance=0.0)
+    assert len(result.hits) == 1
+    html = answer_html(result, 0.0)
+    assert "also in: <code>" in html
+    assert {"wire.txt", "outlet.txt"} == {result.hits[0].article_id, *result.hits[0].also_in}
