@@ -29,8 +29,10 @@ class Settings:
     model: str = BUNDLED_MODEL
     precision: Precision = "auto"
     batch_size: int = 32
-    # Passages: at most this many word pieces (the model's window minus [CLS]/[SEP]).
-    passage_tokens: int = 200
+    # Passages: at most this many word pieces; capped at the model's window minus
+    # [CLS]/[SEP] (254 for all-MiniLM-L6-v2). The full window measured best on the BBC
+    # dev questions (hybrid Hit@1 0.73 vs 0.67 at 200) at a small cost on TIME 1963.
+    passage_tokens: int = 254
     overlap_sentences: int = 1
     # Files larger than this are skipped without being read whole.
     max_file_bytes: int = 20 * 1024 * 1024

@@ -165,18 +165,29 @@ def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path: Path, fake) ->
     counts = {build_index(folder, settings=Settings(index_dir=tmp_path / folder.name),
                           embedder=fake).articles for folder in (old, new)}
     build_index(old, settings=settings, embedder=fake)
-    rng = random.Random(1234)
-    outcomes = set()
-    for _ in range(20):
-        source = rng.choice([old, new])
+
+    def start(source: Path) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, str(WORKER), str(source), str(settings.index_dir), "0.2"],
             stdout=subprocess.PIPE, text=True,
         )
         assert proc.stdout.readline().strip() == "ready"  # imports done: the build starts
-        time.sleep(rng.uniform(0.0, 0.6))  # a build takes about 0.4 s here
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        return proc
+
+    # How long one build takes on this machine now, to spread the kills over all of it.
+    began = time.perf_counter()
+    start(new).wait()
+    duration = time.perf_counter() - began
+    rng = random.Random(1234)
+    outcomes = set()
+    for i in range(20):
+        proc = start(new if i % 2 == 0 else old)  # every build would change the index
+        if i % 5 == 4:
+            assert proc.wait(120) == 0  # now and then one finishes: both states occur
+        else:
+            time.sleep(rng.uniform(0.0, 1.1 * duration))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         count = _articles(settings)
         assert count in counts
         outcomes.add(count)

@@ -169,7 +169,7 @@ def test_incremental_updates_across_the_flat_to_ivf_switch(corpus: Path, setting
     # Add articles until the index crosses the threshold, then keep updating it.
     for i in range(8):
         (corpus / f"extra-{i}.txt").write_text(
-            f"Story {i}\n\n" + " ".join(f"Sentence {j} about topic {i} and gadgets." for j in range(200))
+            f"Story {i}\n\n" + " ".join(f"Sentence {j} about topic {i} and gadgets." for j in range(400))
         )
     grown = build_index(corpus, settings=small, embedder=fake)
     assert (kind_first, grown.index_type) == ("flat", "ivf") and grown.passages >= 150
