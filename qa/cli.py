@@ -9,6 +9,8 @@ import json
 import logging
 import sys
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -46,6 +48,26 @@ def main(verbose: bool) -> None:
         warnings.filterwarnings("ignore")
 
 
+@contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar (on a terminal, unless quiet) fed by the library's progress callback."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def _settings(index_dir: Path | None, **overrides: object) -> Settings:
     return Settings.from_env(index_dir=index_dir, **overrides)
 
@@ -59,24 +81,11 @@ def _settings(index_dir: Path | None, **overrides: object) -> Settings:
 def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
           as_json: bool) -> None:
     """Build or update the index of CORPUS (default: corpus/)."""
-    from tqdm import tqdm
-
     from .build import build_index
 
     settings = _settings(index_dir)
-    bar: tqdm | None = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
-        bar.update(done - bar.n)
-
-    try:
+    with _progress_bar(quiet) as progress:
         report = build_index(corpus, settings=settings, full=full, progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
@@ -139,8 +148,6 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
           as_json: bool, index_dir: Path | None) -> None:
     """Measure retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
     and/or a --questions file, for each search mode."""
-    from tqdm import tqdm
-
     from . import evaluate
     from .search import Retriever
 
@@ -151,20 +158,9 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
     reports = []
     if beir is not None:
         collection = evaluate.load_collection(beir)
-        bar: tqdm | None = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
-            bar.update(done - bar.n)
-
-        try:
+        with _progress_bar(quiet) as progress:
             where = evaluate.collection_index(collection, settings, index_dir=index_dir,
                                               progress=progress)
-        finally:
-            if bar is not None:
-                bar.close()
         retriever = Retriever.load(settings=settings.with_(index_dir=where))
         reports.append(evaluate.evaluate_collection(retriever, collection, chosen))
     if questions is not None:
