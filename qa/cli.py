@@ -44,6 +44,8 @@ def main(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
+    # bm25s sets its own logger to DEBUG; keep it as quiet as ours.
+    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)
     if not verbose:
         warnings.filterwarnings("ignore")
 

@@ -234,7 +234,6 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: object):
 
 
 def serve(settings: Settings) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     retriever = load_or_build(settings)
     app = build_app(retriever, settings)
     print(f"News QA on http://{settings.host}:{settings.port}", flush=True)
