@@ -1,6 +1,13 @@
 """BM25 keyword search over passages (bm25s with an English stemmer), saved beside
 the vectors. Rebuilt from the passage table on every index build: it is cheap next to
-embedding, and keeps document frequencies exact after removals."""
+embedding, and keeps document frequencies exact after removals.
+
+Besides single words, a second BM25 index holds adjacent word pairs (after stopwords
+and stemming, order ignored: "test ban", "viet nam", "nuclear force"). ``PAIR_WEIGHT``
+times its score is added to the word score, rewarding passages that use the question's
+phrases over ones with its words scattered. Measured with 254-piece passages, in hybrid
+search it lifted TIME 1963 from MAP 0.695 / nDCG@10 0.756 to 0.714 / 0.771 (BBC dev
+Hit@1 unchanged at 0.80); BM25 alone barely moves, pairs alone rank worse than words."""
 
 from __future__ import annotations
 
@@ -13,6 +20,10 @@ import Stemmer
 
 _stemmer = Stemmer.Stemmer("english")
 _IDS = "ids.npy"
+_PAIRS = "pairs"
+#: Share of the word-pair score added to the word score (0.15-0.2 measured alike in
+#: hybrid search; 0.1 and 0.5 lose ~0.01 nDCG@10 on TIME).
+PAIR_WEIGHT = 0.2
 
 
 def _tokens(texts: Sequence[str]) -> list[list[str]]:
@@ -21,28 +32,59 @@ def _tokens(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
-class Lexical:
-    """A BM25 index whose documents are passage row ids."""
+def _pairs(words: list[str]) -> list[str]:
+    """Each adjacent pair of ``words`` as one token, in alphabetical order."""
+    return [" ".join(sorted(pair)) for pair in zip(words, words[1:])]
 
-    def __init__(self, model: bm25s.BM25, ids: np.ndarray) -> None:
+
+class Lexical:
+    """BM25 indexes (words, and adjacent word pairs) whose documents are passage row ids."""
+
+    def __init__(self, model: bm25s.BM25, ids: np.ndarray, pairs: bm25s.BM25 | None) -> None:
         self.model = model
+        self.pairs = pairs  # None when no passage has two words, or in an older index
         self.ids = ids
 
     @classmethod
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> Lexical:
+        words = _tokens(texts) if texts else [[]]
         model = bm25s.BM25()
-        model.index(_tokens(texts) if texts else [[]], show_progress=False)
-        return cls(model, np.asarray(ids, dtype=np.int64))
+        model.index(words, show_progress=False)
+        phrases = [_pairs(w) for w in words]
+        pairs = None
+        if any(phrases):  # bm25s cannot index a corpus without a single token
+            pairs = bm25s.BM25()
+            pairs.index(phrases, show_progress=False)
+        return cls(model, np.asarray(ids, dtype=np.int64), pairs)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save(str(folder))
+        if self.pairs is not None:
+            self.pairs.save(str(folder / _PAIRS))
         np.save(folder / _IDS, self.ids, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:
         model = bm25s.BM25.load(str(folder), mmap=False)
-        return cls(model, np.load(folder / _IDS, allow_pickle=False))
+        pairs = None
+        if (folder / _PAIRS).is_dir():
+            pairs = bm25s.BM25.load(str(folder / _PAIRS), mmap=False)
+        return cls(model, np.load(folder / _IDS, allow_pickle=False), pairs)
+
+    def scores(self, query: str) -> np.ndarray | None:
+        """The BM25 score of every passage (in ``ids`` order), or None if no query word
+        is in the index."""
+        words = _tokens([query])[0]
+        known = [t for t in words if t in self.model.vocab_dict]
+        if not known or not len(self.ids):
+            return None
+        scores = self.model.get_scores(known)
+        if self.pairs is not None:
+            phrases = [t for t in _pairs(words) if t in self.pairs.vocab_dict]
+            if phrases:
+                scores = scores + PAIR_WEIGHT * self.pairs.get_scores(phrases)
+        return scores
 
     def search(
         self,
@@ -50,21 +92,11 @@ class Lexical:
         k: int,
         *,
         allowed: np.ndarray | None = None,
-        smooth: tuple[tuple[np.ndarray, np.ndarray], float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given.
-
-        ``smooth=((prev, next), weight)`` adds ``weight`` times the mean score of each
-        passage's neighbours (positions in ``ids``; a passage without one names itself).
-        """
-        vocab = self.model.vocab_dict
-        terms = [t for t in _tokens([query])[0] if t in vocab]
-        if not terms or not len(self.ids):
+        """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given."""
+        scores = self.scores(query)
+        if scores is None:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores = self.model.get_scores(terms)
-        if smooth is not None:
-            (prev_, next_), weight = smooth
-            scores = scores + weight * (scores[prev_] + scores[next_]) / 2
         if allowed is not None:
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         k = min(k, int((scores > 0).sum()))

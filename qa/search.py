@@ -1,8 +1,12 @@
 """Answering a question with passages: dense, BM25 or hybrid retrieval over one index.
 
-Hybrid ranking fuses the dense and BM25 rankings by reciprocal rank, after smoothing each
-passage's score with its neighbours' in the same article (a passage next to another
-strong match is more likely on topic: measured on TIME 1963 and the BBC dev questions).
+Hybrid ranking adds the two scores, each divided by the question's best score of its
+kind: ``DENSE_SHARE`` of the dense one plus the rest of the BM25 one (words and word
+pairs, see ``qa.lexical``). First each passage's score gains a share of its neighbours'
+mean in the same article (a passage next to another strong match is more likely on
+topic). Measured with 254-piece passages, adding scores beat reciprocal-rank fusion of
+the same two rankings: TIME 1963 MAP 0.706 -> 0.714, nDCG@10 0.762 -> 0.771, BBC dev
+Hit@1 0.73 -> 0.80 (scores keep how far ahead a passage is; ranks do not).
 Near-duplicate passages from different articles (the same wire copy) come back as one
 hit that names the others in ``also_in``.
 """
@@ -22,9 +26,14 @@ from .dedupe import same_story
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyQuestion, IndexMismatch
 from .formats import iso_date
+from .lexical import Lexical
 from .settings import Mode, Settings
 
 log = logging.getLogger(__name__)
+
+#: Hybrid score = DENSE_SHARE x dense/best dense + (1 - DENSE_SHARE) x BM25/best BM25
+#: (0.55-0.6 measured best; 0.5 and 0.65 lose 0.005-0.01 nDCG@10 on TIME).
+DENSE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -65,15 +74,6 @@ def collapse(hits: list[Hit], k: int) -> list[Hit]:
                 break
             kept.append(hit)
     return kept
-
-
-def fuse(rankings: list[np.ndarray], rrf_k: int) -> dict[int, float]:
-    """Reciprocal-rank fusion: each ranking of ids adds ``1 / (rrf_k + rank)``."""
-    fused: dict[int, float] = {}
-    for ids in rankings:
-        for rank, pid in enumerate(ids.tolist(), start=1):
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (rrf_k + rank)
-    return fused
 
 
 class Retriever:
@@ -120,6 +120,11 @@ class Retriever:
     def _open(self, version: store.Version) -> None:
         vectors_, lexical = store.load_vectors(version), store.load_lexical(version)
         db = store.connect_readonly(version)
+        if lexical.pairs is None and len(lexical.ids):
+            # Built before word pairs were indexed (or no passage has two words): build
+            # BM25 again from the stored passages, cheap next to embedding.
+            rows = db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+            lexical = Lexical.build([r[0] for r in rows], [r[1] for r in rows])
         neighbours = _neighbours(db, lexical.ids)
         with self._lock:
             old = getattr(self, "db", None)
@@ -176,45 +181,52 @@ class Retriever:
         if mode not in ("dense", "bm25", "hybrid"):
             raise ValueError(f"unknown mode {mode!r}: use dense, bm25 or hybrid")
         pool = max(n, self.settings.candidates)
-        weight = self.settings.neighbour_weight if mode == "hybrid" else 0.0
-        dense = lexical = None
-        if mode in ("dense", "hybrid"):
+        if mode == "hybrid":
+            return self._hybrid(question, pool, allowed)[:n]
+        if mode == "dense":
             query = self.embedder.embed_query(question)
-            dense = vectors.search(
+            scores, ids = vectors.search(
                 self.vectors, query, pool, allowed=allowed, nprobe=self.settings.ann_nprobe
             )
-            if weight:
-                dense = self._smooth_dense(query, dense[1], pool, weight)
-        if mode in ("bm25", "hybrid"):
-            smooth = (self._neighbours, weight) if weight else None
-            lexical = self.lexical.search(question, pool, allowed=allowed, smooth=smooth)
-        if mode == "hybrid":
-            fused = fuse([dense[1], lexical[1]], self.settings.rrf_k)  # type: ignore[index]
-            ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         else:
-            scores, ids = dense if mode == "dense" else lexical  # type: ignore[misc]
-            ranked = list(zip(ids.tolist(), scores.tolist()))
-        return ranked[:n]
+            scores, ids = self.lexical.search(question, pool, allowed=allowed)
+        return list(zip(ids.tolist(), scores.tolist()))[:n]
 
-    def _smooth_dense(
-        self, query: np.ndarray, ids: np.ndarray, n: int, weight: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Re-rank dense candidates (and their neighbours) by neighbour-smoothed score."""
+    def _hybrid(
+        self, question: str, pool: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """Candidates: the ``pool`` best passages by dense score (and their neighbours,
+        whom smoothing may lift) and by smoothed BM25; ranked by the weighted sum of both
+        smoothed scores, each divided by its best."""
+        weight = self.settings.neighbour_weight
+        ids = self.lexical.ids  # every passage id, ascending; positions index both scores
         prev_, next_ = self._neighbours
-        positions = np.searchsorted(self.lexical.ids, ids)
-        candidates = np.unique(np.concatenate([ids, self.lexical.ids[prev_[positions]],
-                                               self.lexical.ids[next_[positions]]]))
-        cpos = np.searchsorted(self.lexical.ids, candidates)
-        around = np.unique(np.concatenate([cpos, prev_[cpos], next_[cpos]]))
+        query = self.embedder.embed_query(question)
+        _, dense_ids = vectors.search(
+            self.vectors, query, pool, allowed=allowed, nprobe=self.settings.ann_nprobe
+        )
+        lexical = self.lexical.scores(question)
+        if lexical is None:
+            lexical = np.zeros(len(ids), np.float32)
+        lexical = lexical + weight * (lexical[prev_] + lexical[next_]) / 2
+        eligible = lexical if allowed is None else np.where(np.isin(ids, allowed), lexical, 0)
+        best = min(pool, int((eligible > 0).sum()))
+        lexical_top = np.argpartition(-eligible, best - 1)[:best] if best else []
+        # Neighbours share the article, so they pass any date/source filter too.
+        at = np.searchsorted(ids, dense_ids)
+        pos = np.union1d(np.concatenate([at, prev_[at], next_[at]]), lexical_top).astype(int)
+        if not len(pos):
+            return []
+        around = np.unique(np.concatenate([pos, prev_[pos], next_[pos]]))
+        cosine = np.zeros(len(ids), np.float32)
         with self._lock:
-            vecs = self.vectors.reconstruct_batch(self.lexical.ids[around])
-        score = dict(zip(around.tolist(), (vecs @ query).tolist()))
-        smoothed = np.array([
-            score[p] + weight * (score[int(a)] + score[int(b)]) / 2
-            for p, a, b in zip(cpos.tolist(), prev_[cpos], next_[cpos])
-        ], dtype=np.float32)
-        order = np.argsort(-smoothed, kind="stable")[:n]
-        return smoothed[order], candidates[order]
+            cosine[around] = self.vectors.reconstruct_batch(ids[around]) @ query
+        dense = cosine[pos] + weight * (cosine[prev_[pos]] + cosine[next_[pos]]) / 2
+        lexical = lexical[pos]
+        score = (DENSE_SHARE * dense / max(float(dense.max()), 1e-9)
+                 + (1 - DENSE_SHARE) * lexical / max(float(lexical.max()), 1e-9))
+        order = np.lexsort((ids[pos], -score))
+        return list(zip(ids[pos][order].tolist(), score[order].tolist()))
 
     def hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         if not ranked:
