@@ -3,8 +3,9 @@ the vectors. Rebuilt from the passage table on every index build: it is cheap ne
 embedding, and keeps document frequencies exact after removals.
 
 Besides single words, a second BM25 index holds adjacent word pairs (after stopwords
-and stemming, order ignored: "test ban", "viet nam", "nuclear force"). ``PAIR_WEIGHT``
-times its score is added to the word score, rewarding passages that use the question's
+and stemming, order ignored: "test ban", "viet nam", "nuclear force"). ``pair_weight``
+(``Settings.pair_weight``; 0.15-0.2 measured alike, 0.1 and 0.5 lose ~0.01 nDCG@10 on
+TIME) times its score is added to the word score, rewarding passages that use the question's
 phrases over ones with its words scattered. Measured with 254-piece passages, in hybrid
 search it lifted TIME 1963 from MAP 0.695 / nDCG@10 0.756 to 0.714 / 0.771 (BBC dev
 Hit@1 unchanged at 0.80); BM25 alone barely moves, pairs alone rank worse than words."""
@@ -21,9 +22,6 @@ import Stemmer
 _stemmer = Stemmer.Stemmer("english")
 _IDS = "ids.npy"
 _PAIRS = "pairs"
-#: Share of the word-pair score added to the word score (0.15-0.2 measured alike in
-#: hybrid search; 0.1 and 0.5 lose ~0.01 nDCG@10 on TIME).
-PAIR_WEIGHT = 0.2
 
 
 def _tokens(texts: Sequence[str]) -> list[list[str]]:
@@ -72,7 +70,7 @@ class Lexical:
             pairs = bm25s.BM25.load(str(folder / _PAIRS), mmap=False)
         return cls(model, np.load(folder / _IDS, allow_pickle=False), pairs)
 
-    def scores(self, query: str) -> np.ndarray | None:
+    def scores(self, query: str, *, pair_weight: float = 0.2) -> np.ndarray | None:
         """The BM25 score of every passage (in ``ids`` order), or None if no query word
         is in the index."""
         words = _tokens([query])[0]
@@ -83,7 +81,7 @@ class Lexical:
         if self.pairs is not None:
             phrases = [t for t in _pairs(words) if t in self.pairs.vocab_dict]
             if phrases:
-                scores = scores + PAIR_WEIGHT * self.pairs.get_scores(phrases)
+                scores = scores + pair_weight * self.pairs.get_scores(phrases)
         return scores
 
     def search(
@@ -92,9 +90,10 @@ class Lexical:
         k: int,
         *,
         allowed: np.ndarray | None = None,
+        pair_weight: float = 0.2,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given."""
-        scores = self.scores(query)
+        scores = self.scores(query, pair_weight=pair_weight)
         if scores is None:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         if allowed is not None:

@@ -1,7 +1,7 @@
 """Answering a question with passages: dense, BM25 or hybrid retrieval over one index.
 
 Hybrid ranking adds the two scores, each divided by the question's best score of its
-kind: ``DENSE_SHARE`` of the dense one plus the rest of the BM25 one (words and word
+kind: ``Settings.dense_share`` of the dense one plus the rest of the BM25 one (words and word
 pairs, see ``qa.lexical``). First each passage's score gains a share of its neighbours'
 mean in the same article (a passage next to another strong match is more likely on
 topic). Measured with 254-piece passages, adding scores beat reciprocal-rank fusion of
@@ -30,11 +30,6 @@ from .lexical import Lexical
 from .settings import Mode, Settings
 
 log = logging.getLogger(__name__)
-
-#: Hybrid score = DENSE_SHARE x dense/best dense + (1 - DENSE_SHARE) x BM25/best BM25
-#: (0.55-0.6 measured best; 0.5 and 0.65 lose 0.005-0.01 nDCG@10 on TIME).
-DENSE_SHARE = 0.6
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -189,7 +184,8 @@ class Retriever:
                 self.vectors, query, pool, allowed=allowed, nprobe=self.settings.ann_nprobe
             )
         else:
-            scores, ids = self.lexical.search(question, pool, allowed=allowed)
+            scores, ids = self.lexical.search(question, pool, allowed=allowed,
+                                              pair_weight=self.settings.pair_weight)
         return list(zip(ids.tolist(), scores.tolist()))[:n]
 
     def _hybrid(
@@ -205,7 +201,7 @@ class Retriever:
         _, dense_ids = vectors.search(
             self.vectors, query, pool, allowed=allowed, nprobe=self.settings.ann_nprobe
         )
-        lexical = self.lexical.scores(question)
+        lexical = self.lexical.scores(question, pair_weight=self.settings.pair_weight)
         if lexical is None:
             lexical = np.zeros(len(ids), np.float32)
         lexical = lexical + weight * (lexical[prev_] + lexical[next_]) / 2
@@ -223,8 +219,10 @@ class Retriever:
             cosine[around] = self.vectors.reconstruct_batch(ids[around]) @ query
         dense = cosine[pos] + weight * (cosine[prev_[pos]] + cosine[next_[pos]]) / 2
         lexical = lexical[pos]
-        score = (DENSE_SHARE * dense / max(float(dense.max()), 1e-9)
-                 + (1 - DENSE_SHARE) * lexical / max(float(lexical.max()), 1e-9))
+        # dense_share 0.55-0.6 measured best; 0.5 and 0.65 lose 0.005-0.01 nDCG@10 on TIME.
+        share = self.settings.dense_share
+        score = (share * dense / max(float(dense.max()), 1e-9)
+                 + (1 - share) * lexical / max(float(lexical.max()), 1e-9))
         order = np.lexsort((ids[pos], -score))
         return list(zip(ids[pos][order].tolist(), score[order].tolist()))
 
