@@ -340,12 +340,21 @@ def load_lexical(version: Version) -> Lexical:
     return Lexical.load(version.path / BM25)
 
 
-def distinct_sources(version: Version) -> list[str]:
-    """The article sources in a version, for filter menus."""
+def _column(version: Version, sql: str, params: tuple = ()) -> list:
     db = connect_readonly(version)
     try:
-        rows = db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL "
-                          "ORDER BY source COLLATE NOCASE").fetchall()
+        return [row[0] for row in db.execute(sql, params)]
     finally:
         db.close()
-    return [r[0] for r in rows]
+
+
+def distinct_sources(version: Version) -> list[str]:
+    """The article sources in a version, for filter menus."""
+    return _column(version, "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL "
+                            "ORDER BY source COLLATE NOCASE")
+
+
+def recent_titles(version: Version, *, limit: int, max_length: int) -> list[str]:
+    """Headlines of the newest articles (short ones), for example questions."""
+    return _column(version, "SELECT title FROM articles WHERE length(title) < ? "
+                            "ORDER BY date DESC LIMIT ?", (max_length, limit))

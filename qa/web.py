@@ -24,7 +24,7 @@ from .errors import IndexNotFound, QAError  # noqa: E402
 from .render import CSS, answer_html, error_html, report_markdown  # noqa: E402
 from .search import Retriever  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .store import distinct_sources  # noqa: E402
+from .store import distinct_sources, recent_titles  # noqa: E402
 from .uploads import save_uploads  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class ChatApp:
     def examples(self) -> list[str]:
         """Candidate questions this corpus can answer, plus a few from its headlines."""
         found = []
-        titles = self._recent_titles()
+        titles = recent_titles(self.retriever.version, limit=3, max_length=70)
         for question in [*CANDIDATE_EXAMPLES, *(f"What happened: {t}?" for t in titles)]:
             try:
                 if answer(self.retriever, question, k=3).relevant:
@@ -114,13 +114,6 @@ class ChatApp:
             if len(found) == 4:
                 break
         return found
-
-    def _recent_titles(self) -> list[str]:
-        with self.retriever._lock:  # noqa: SLF001 - a read on the retriever's own table
-            rows = self.retriever.db.execute(
-                "SELECT title FROM articles WHERE length(title) < 70 ORDER BY date DESC LIMIT 3"
-            ).fetchall()
-        return [r[0] for r in rows]
 
     # -- adding articles --------------------------------------------------------------------
     def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
