@@ -8,7 +8,6 @@ most similar to the question (same embedding model) is what gets highlighted.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .search import Hit, Retriever

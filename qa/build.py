@@ -178,13 +178,13 @@ def build_index(
         removed = sorted(set(stored) - present)
         for article_id in removed:
             writer.delete_article(article_id)
-        tally.near = near_duplicates(writer.db.execute("SELECT id, text FROM articles ORDER BY id"))
         if not present:
             raise EmptyCorpus(
                 f"no article could be indexed from {corpus}/ ({len(tally.skipped)} files "
                 "skipped) - add .txt, .md, .html, .json or .jsonl articles; "
                 "the previous index, if any, is unchanged"
             )
+        tally.near = near_duplicates(writer.db.execute("SELECT id, text FROM articles ORDER BY id"))
         if writer.previous and not (tally.added or tally.updated or removed):
             # Nothing changed: keep serving the current version as it is.
             return _finish(tally, writer, (), 0, started, writer.previous.name,

@@ -7,6 +7,7 @@ Nothing is ever downloaded: the Hugging Face offline switches are set before imp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -151,7 +152,14 @@ class SentenceTransformerEmbedder:
         # Always fp32: one short text gains nothing from bf16, whose many small oneDNN
         # kernels each wait on both threads - with the other core busy, a query took
         # ~800 ms in bf16 against ~13 ms in fp32 (benchmarks/). fp32 is also the reference.
-        return self._encode([text], bf16=False)[0]
+        return self._query_vector(text)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one embedder lives as long as the app
+    def _query_vector(self, text: str) -> np.ndarray:
+        # Cached: a chat answer encodes its query to search and again to pick the sentence.
+        vector = self._encode([text], bf16=False)[0]
+        vector.setflags(write=False)
+        return vector
 
 
 def _plain_tokenizer(tokenizer: Tokenizer) -> Tokenizer:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import store
 from .build import Progress, build_index
-from .embed import Embedder
+from .embed import Embedder, sha256_file
 from .errors import QAError
 from .search import Retriever
 from .settings import Mode, Settings
@@ -262,7 +262,7 @@ def staged_corpus(collection: Collection, root: Path) -> Path:
     folder = root / "corpus"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "corpus.jsonl"
-    if not target.is_file() or _digest(target) != _digest(collection.corpus):
+    if not target.is_file() or sha256_file(target) != sha256_file(collection.corpus):
         shutil.copyfile(collection.corpus, target)
     return folder
 
@@ -270,14 +270,6 @@ def staged_corpus(collection: Collection, root: Path) -> Path:
 def default_index_root(collection: Collection, model: str) -> Path:
     key = hashlib.sha256(f"{collection.corpus.resolve()}|{model}".encode()).hexdigest()[:12]
     return cache_dir() / f"{collection.name.replace('/', '-')}-{key}"
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def collection_index(

@@ -40,7 +40,7 @@ class Lexical:
 
     def __init__(self, model: bm25s.BM25, ids: np.ndarray, pairs: bm25s.BM25 | None) -> None:
         self.model = model
-        self.pairs = pairs  # None when no passage has two words, or in an older index
+        self.pairs = pairs  # None when no passage has two words
         self.ids = ids
 
     @classmethod

@@ -26,7 +26,6 @@ from .dedupe import same_story
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyQuestion, IndexMismatch
 from .formats import iso_date
-from .lexical import Lexical
 from .settings import Mode, Settings
 
 log = logging.getLogger(__name__)
@@ -115,11 +114,6 @@ class Retriever:
     def _open(self, version: store.Version) -> None:
         vectors_, lexical = store.load_vectors(version), store.load_lexical(version)
         db = store.connect_readonly(version)
-        if lexical.pairs is None and len(lexical.ids):
-            # Built before word pairs were indexed (or no passage has two words): build
-            # BM25 again from the stored passages, cheap next to embedding.
-            rows = db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
-            lexical = Lexical.build([r[0] for r in rows], [r[1] for r in rows])
         neighbours = _neighbours(db, lexical.ids)
         with self._lock:
             old = getattr(self, "db", None)
