@@ -10,14 +10,14 @@ import pytest
 
 from qa import Retriever, Settings, build_index
 
-from conftest import BBC, SEED, SHARED
+from conftest import BBC, DEV_QUESTIONS, SEED
 
 GOR_QUESTION = "what did Gor and Jaishankar discuss?"
 
 
 @pytest.fixture(scope="module")
 def bbc_index(tmp_path_factory, real_embedder) -> tuple[Settings, Path]:
-    """BBC news plus the sample article, indexed with the real model (about 3 minutes)."""
+    """The BBC subset plus the sample article, indexed with the real model."""
     root = tmp_path_factory.mktemp("bbc")
     corpus = root / "corpus"
     shutil.copytree(BBC, corpus)
@@ -54,7 +54,7 @@ def test_gor_question_on_the_large_corpus(bbc: Retriever) -> None:
 
 def test_dev_questions_hit_at_5(bbc: Retriever) -> None:
     questions = [json.loads(line) for line in
-                 (SHARED / "bbc-news" / "dev-questions.jsonl").read_text().splitlines()]
+                 DEV_QUESTIONS.read_text().splitlines()]
     hits_at_5 = sum(
         any(h.article_id == q["article"] and q["answer"] in h.text
             for h in bbc.search(q["question"], k=5))
