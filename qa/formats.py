@@ -190,11 +190,30 @@ def record_from_object(obj: object, key: str) -> Record | BadRecord:
     )
 
 
+def _load(text: str) -> object:
+    """``json.loads`` with its resource errors turned into a reason (a JSON bomb is one bad
+    file, not a failed build)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read (JSON arrays/objects inside each other "
+                         "thousands of levels deep)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # int() refuses numbers of over 4,300 digits
+        if "digits" not in str(exc):
+            raise
+        raise ValueError("holds a number too long to read (over 4,300 digits)") from None
+
+
 def _json(text: str) -> Iterator[Record | BadRecord]:
     try:
-        data = json.loads(text)
+        data = _load(text)
     except json.JSONDecodeError as exc:
         yield BadRecord("", f"not valid JSON ({exc.msg} at line {exc.lineno})")
+        return
+    except ValueError as exc:
+        yield BadRecord("", str(exc))
         return
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
@@ -210,8 +229,11 @@ def _jsonl(text: str) -> Iterator[Record | BadRecord]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _load(line)
         except json.JSONDecodeError as exc:
             yield BadRecord(f"line {number}", f"not valid JSON ({exc.msg})")
+            continue
+        except ValueError as exc:
+            yield BadRecord(f"line {number}", str(exc))
             continue
         yield record_from_object(obj, f"line {number}")

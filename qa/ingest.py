@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_WORDS = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def _article(rel: str, record: Record) -> Article | Skipped:
     article_id = f"{rel}#{record.key}" if record.key else rel
     if not text:
         return Skipped(article_id, "no text (empty or only whitespace)")
+    if not _WORDS.search(text):  # nothing a reader or the keyword index could use
+        return Skipped(article_id, "no words (only punctuation or symbols)")
     title = " ".join(clean(record.title).split())
     return Article(
         id=article_id,
@@ -149,6 +152,9 @@ def scan(corpus_dir: Path, settings: Settings) -> Iterator[Article | Skipped]:
                 continue
             path = base / name
             rel = path.relative_to(root).as_posix()
+            if not _is_utf8(rel):  # SQLite and the reports could not hold the id
+                yield Skipped(_printable(rel), "file name is not valid UTF-8")
+                continue
             if path.suffix.lower() not in SUPPORTED:
                 yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
                 continue
@@ -158,7 +164,29 @@ def scan(corpus_dir: Path, settings: Settings) -> Iterator[Article | Skipped]:
             if not path.is_file():
                 yield Skipped(rel, "not a regular file")
                 continue
-            try:
-                yield from read_file(path, rel, settings)
-            except OSError as exc:
-                yield Skipped(rel, f"could not be read ({exc.strerror or exc})")
+            yield from _read_safely(path, rel, settings)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    """``name`` with its undecodable bytes shown as ``\\xe9``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _read_safely(path: Path, rel: str, settings: Settings) -> list[Article | Skipped]:
+    """``read_file`` of one file, all of it or a skip: whatever goes wrong with one file
+    (a parser bug, a missing optional library) is that file's problem, not the build's."""
+    try:
+        return list(read_file(path, rel, settings))
+    except OSError as exc:
+        return [Skipped(rel, f"could not be read ({exc.strerror or exc})")]
+    except Exception as exc:  # noqa: BLE001 - deliberately broad, see the docstring
+        log.warning("skipping %s: %s", rel, exc, exc_info=True)
+        return [Skipped(rel, f"could not be parsed ({type(exc).__name__}: {exc})")]

@@ -22,6 +22,7 @@ import Stemmer
 _stemmer = Stemmer.Stemmer("english")
 _IDS = "ids.npy"
 _PAIRS = "pairs"
+_NO_WORD = "\x00"
 
 
 def _tokens(texts: Sequence[str]) -> list[list[str]]:
@@ -46,6 +47,10 @@ class Lexical:
     @classmethod
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> Lexical:
         words = _tokens(texts) if texts else [[]]
+        if not any(words):
+            # bm25s cannot index a corpus without a single token (passages of one-letter
+            # words or stopwords only): give it one that no query can produce.
+            words = [[_NO_WORD] for _ in words]
         model = bm25s.BM25()
         model.index(words, show_progress=False)
         phrases = [_pairs(w) for w in words]

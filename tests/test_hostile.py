@@ -1,0 +1,99 @@
+"""Hostile and careless input (issue 12): no file aborts a build, nothing is lost
+silently, no corpus makes a build quadratic, names cannot forge report lines."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from qa import Article, Settings, Skipped, build_index
+from qa.errors import EmptyCorpus
+from qa.ingest import scan
+
+GOOD = "Harbour reopens\n\nThe harbour reopened on Monday after the storm, officials said.\n"
+
+
+def _scan(folder: Path, **overrides: object) -> dict[str, Article | Skipped]:
+    return {item.id: item for item in scan(folder, Settings(**overrides))}
+
+
+def _reasons(report) -> dict[str, str]:
+    return {s.id: s.reason for s in report.skipped}
+
+
+# -- item 6: one bad file never aborts a build ---------------------------------------------
+def test_parser_bombs_are_skipped_and_the_build_goes_on(settings: Settings, fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    (corpus / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (corpus / "deep.jsonl").write_text(
+        '{"id": "ok", "text": "A fine record about the harbour storm."}\n'
+        + "[" * 100_000 + "]" * 100_000 + "\n")
+    (corpus / "bigint.json").write_text('{"text": "Story", "views": ' + "9" * 5000 + "}")
+    report = build_index(corpus, settings=settings, embedder=fake)
+    reasons = _reasons(report)
+    assert set(report.added) == {"good.txt", "deep.jsonl#ok"}
+    assert "nested too deeply" in reasons["deep.json"]
+    assert "nested too deeply" in reasons["deep.jsonl#line 2"]
+    assert "number too long" in reasons["bigint.json"]
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped(settings: Settings, fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    fd = os.open(os.path.join(os.fsencode(corpus), b"caf\xe9.txt"), os.O_WRONLY | os.O_CREAT)
+    os.write(fd, GOOD.encode())
+    os.close(fd)
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == ("good.txt",)
+    assert _reasons(report) == {"caf\\xe9.txt": "file name is not valid UTF-8"}
+    report.summary()  # printable
+
+
+def test_a_punctuation_only_corpus_is_an_empty_corpus_not_a_crash(settings: Settings,
+                                                                  fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "dots.txt").write_text("!!! ... ???\n--- *** ;;; ...\n")
+    with pytest.raises(EmptyCorpus):
+        build_index(corpus, settings=settings, embedder=fake)
+    (corpus / "good.txt").write_text(GOOD)
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == ("good.txt",)
+    assert "no words" in _reasons(report)["dots.txt"]
+
+
+def test_keyword_index_takes_passages_without_a_single_keyword() -> None:
+    from qa.lexical import Lexical
+
+    lexical = Lexical.build([1, 2], ["a b c", "the and of"])  # no token bm25s keeps
+    assert lexical.scores("harbour") is None
+
+
+def test_html_extractor_dependency_is_declared() -> None:
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert '"lxml_html_clean' in pyproject  # trafilatura fails to import without it
+
+
+def test_anything_unexpected_while_parsing_skips_only_that_file(settings: Settings, fake,
+                                                                monkeypatch) -> None:
+    import qa.formats
+
+    real = qa.formats._html
+
+    def broken(text: str):
+        raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
+        yield from real(text)
+
+    monkeypatch.setattr(qa.formats, "_html", broken)
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    (corpus / "page.html").write_text("<html><body><p>Hello there.</p></body></html>")
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == ("good.txt",)
+    assert "could not be parsed (ImportError: lxml.html.clean" in _reasons(report)["page.html"]
