@@ -3,12 +3,13 @@ with small edits.
 
 Texts are compared by the Jaccard overlap of their word 5-gram shingles (folded case,
 punctuation dropped), which small edits barely move while different stories on the
-same topic share almost none. Articles are paired through MinHash banding, so a build
-never compares every article with every other.
+same topic share almost none. Articles are paired through MinHash banding, and each is
+compared with a bounded number of earlier ones, so the scan is near-linear.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -16,12 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 _WORD = re.compile(r"\w+")
 SHINGLE = 5
 #: Shingle overlap from which two texts count as the same story.
 THRESHOLD = 0.6
 _PERMUTATIONS, _BANDS = 64, 16  # 16 bands of 4 rows: pairs near 0.6 almost always meet
 _PRIME = (1 << 61) - 1
+#: Originals per bucket a newcomer is compared with: bounds the pairs per article at
+#: ``_BANDS * _REPRESENTATIVES`` however crowded a bucket is.
+_REPRESENTATIVES = 4
+#: Overlaps computed per build at most (~1 s of work): a corpus cannot hold the lock for hours.
+MAX_COMPARISONS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -61,33 +69,61 @@ def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
     return out
 
 
+def _band_keys(signatures: np.ndarray) -> list[list[int]]:
+    """One integer per band and article: the band's rows mixed into one 64-bit key (a
+    rare collision only adds a candidate, which the exact overlap then rejects)."""
+    rows = _PERMUTATIONS // _BANDS
+    bands = signatures.reshape(len(signatures), _BANDS, rows)
+    keys = np.zeros((len(signatures), _BANDS), dtype=np.uint64)
+    for r in range(rows):  # uint64 arithmetic wraps, which is what a hash mix wants
+        keys = (keys ^ bands[:, :, r]) * np.uint64(0x9E3779B97F4A7C15)
+    return keys.tolist()
+
+
 def near_duplicates(
     articles: Iterable[tuple[str, str]], threshold: float = THRESHOLD
 ) -> list[NearDuplicate]:
-    """Each ``(id, text)`` that repeats an earlier one, paired with the earliest it repeats."""
+    """Each ``(id, text)`` that repeats an earlier one, paired with the earliest it repeats.
+
+    Articles are taken in order; each is compared only with the first few *originals*
+    (articles that repeat nothing earlier) sharing one of its minhash buckets. So work
+    grows with the number of articles, not of pairs: many short records from one template
+    crowd the same buckets without making the scan quadratic. At most ``MAX_COMPARISONS``
+    overlaps are computed per call; past that, the rest go unchecked (logged).
+    """
     ids, sets = [], []
     for article_id, text in articles:
         ids.append(article_id)
         sets.append(shingles(text))
     if len(ids) < 2:
         return []
-    signatures = _signatures(sets)
-    rows = _PERMUTATIONS // _BANDS
-    candidates: set[tuple[int, int]] = set()
-    for band in range(_BANDS):
-        buckets: dict[bytes, list[int]] = {}
-        for i, key in enumerate(signatures[:, band * rows : (band + 1) * rows]):
-            if sets[i]:
-                buckets.setdefault(key.tobytes(), []).append(i)
-        for members in buckets.values():
-            for j in members[1:]:
-                candidates.update((i, j) for i in members[: members.index(j)])
+    keys = _band_keys(_signatures(sets))
+    buckets: list[dict[int, list[int]]] = [{} for _ in range(_BANDS)]
     best: dict[int, tuple[int, float]] = {}
-    for i, j in sorted(candidates):
-        similarity = jaccard(sets[i], sets[j])
-        if similarity >= threshold and j not in best:
-            # Name the first copy, also when ``i`` is itself a copy of an earlier one.
-            best[j] = (best[i][0] if i in best else i, similarity)
+    budget = MAX_COMPARISONS
+    for j, found in enumerate(sets):
+        if not found:
+            continue
+        candidates: set[int] = set()
+        for band, key in enumerate(keys[j]):
+            candidates.update(buckets[band].get(key, ()))
+        for i in sorted(candidates):  # the earliest original it repeats wins
+            if budget <= 0:
+                break
+            budget -= 1
+            similarity = jaccard(sets[i], found)
+            if similarity >= threshold:
+                best[j] = (i, similarity)
+                break
+        if j in best:
+            continue  # a copy: its original already stands for it in every bucket
+        for band, key in enumerate(keys[j]):
+            members = buckets[band].setdefault(key, [])
+            if len(members) < _REPRESENTATIVES:
+                members.append(j)
+    if budget <= 0:
+        log.warning("near-duplicate scan stopped after %d comparisons; later articles "
+                    "were not checked", MAX_COMPARISONS)
     return [NearDuplicate(ids[j], ids[i], round(s, 3)) for j, (i, s) in sorted(best.items())]
 
 

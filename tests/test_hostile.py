@@ -97,3 +97,75 @@ def test_anything_unexpected_while_parsing_skips_only_that_file(settings: Settin
     report = build_index(corpus, settings=settings, embedder=fake)
     assert report.added == ("good.txt",)
     assert "could not be parsed (ImportError: lxml.html.clean" in _reasons(report)["page.html"]
+
+
+# -- item 7: the near-duplicate scan is near-linear ----------------------------------------
+def _blurbs(n: int) -> list[tuple[str, str]]:
+    """Short records from one template, differing by a number: shingle overlap ~0.5, so
+    they meet in many minhash buckets without being the same story."""
+    import random
+
+    rng = random.Random(0)
+    cities = ["Leeds", "Cardiff", "Derby", "York", "Bath", "Hull", "Perth", "Truro"]
+    return [(f"r{i:05d}", f"Police in {rng.choice(cities)} said {rng.randint(1, 10**6)} people "
+             "were hurt in a fire on Monday evening near the old railway station.")
+            for i in range(n)]
+
+
+def test_near_duplicate_scan_compares_a_bounded_number_of_pairs(monkeypatch) -> None:
+    import qa.dedupe
+
+    calls = 0
+    real = qa.dedupe.jaccard
+
+    def counting(a: frozenset[int], b: frozenset[int]) -> float:
+        nonlocal calls
+        calls += 1
+        return real(a, b)
+
+    monkeypatch.setattr(qa.dedupe, "jaccard", counting)
+    records = _blurbs(1500)
+    copy = records[0][1].replace("station.", "depot.")  # a real near-duplicate of r00000
+    found = qa.dedupe.near_duplicates([*records, ("zcopy", copy)])
+    assert ("zcopy", "r00000") in {(d.id, d.of) for d in found}
+    assert calls <= 20 * len(records)  # was ~890,000: every pair sharing a bucket
+
+
+def test_near_duplicate_work_per_build_is_capped(monkeypatch) -> None:
+    import qa.dedupe
+
+    monkeypatch.setattr(qa.dedupe, "MAX_COMPARISONS", 100)
+    calls = 0
+    real = qa.dedupe.jaccard
+
+    def counting(a: frozenset[int], b: frozenset[int]) -> float:
+        nonlocal calls
+        calls += 1
+        return real(a, b)
+
+    monkeypatch.setattr(qa.dedupe, "jaccard", counting)
+    qa.dedupe.near_duplicates(_blurbs(500))
+    assert calls <= 100
+
+
+# -- item 9: dates are whole periods, and only real dates are kept -------------------------
+@pytest.mark.parametrize(
+    ("value", "first", "last"),
+    [("2024", "2024-01-01", "2024-12-31"), ("2024-03", "2024-03-01", "2024-03-31"),
+     ("2024-02", "2024-02-01", "2024-02-29"), ("2023-02", "2023-02-01", "2023-02-28"),
+     ("2024-03-15", "2024-03-15", "2024-03-15"), ("  2024-12 ", "2024-12-01", "2024-12-31")],
+)
+def test_a_filter_date_is_a_whole_period(value: str, first: str, last: str) -> None:
+    from qa.dates import period
+
+    assert period(value) == (first, last)
+
+
+@pytest.mark.parametrize("value", ["1", "March", "10:30", "2024-13", "2024-02-30", "24-03-01",
+                                   "2024/03/01", "2024-3", "", "  ", "soon-ish", "0000",
+                                   "2024-03-15T10:00", "１２３４"])
+def test_anything_else_is_refused_with_the_accepted_forms(value: str) -> None:
+    from qa.dates import period
+
+    with pytest.raises(ValueError, match=r"not a date: .* - use YYYY, YYYY-MM or YYYY-MM-DD"):
+        period(value)
