@@ -163,6 +163,9 @@ def build_index(
         for item in scan(corpus, settings):
             if isinstance(item, Skipped):
                 tally.skipped.append(item)
+                if item.keep:  # unreadable for now: what the index holds of it stays
+                    under = (f"{item.id}#", f"{item.id}/")
+                    present.update(i for i in stored if i == item.id or i.startswith(under))
                 continue
             original = first_seen.setdefault(item.body_hash, item.id)
             if original != item.id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -22,6 +23,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _WORDS = re.compile(r"[^\W_]")
+_PATH_MAX = os.pathconf("/", "PC_PATH_MAX") if hasattr(os, "pathconf") else 4096
+_TOO_LONG = "path is too long for the system (over PATH_MAX) - move it nearer the corpus folder"
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,15 @@ class Article:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file (or one record of it) left out of the index, and why."""
+    """A file (or one record of it) left out of the index, and why.
+
+    ``keep``: the file or folder exists but cannot be read now, so whatever the index
+    holds of it (the id itself, its ``#records`` or everything under a folder) stays.
+    """
 
     id: str
     reason: str
+    keep: bool = False
 
 
 def clean(text: str) -> str:
@@ -131,40 +139,75 @@ def read_file(path: Path, rel: str, settings: Settings) -> Iterator[Article | Sk
     if text is None:
         yield Skipped(rel, "binary data, not text")
         return
+    seen: set[str] = set()
     for item in parse(rel, text):
         if isinstance(item, BadRecord):
             yield Skipped(f"{rel}#{item.key}" if item.key else rel, item.reason)
-        else:
-            yield _article(rel, item)
+            continue
+        article = _article(rel, item)
+        if isinstance(article, Article) and article.id in seen:
+            # The first wins, every build alike: a later twin would replace it and flip back.
+            yield Skipped(article.id, f"duplicate record id {item.key}")
+            continue
+        seen.add(article.id)
+        yield article
 
 
 def scan(corpus_dir: Path, settings: Settings) -> Iterator[Article | Skipped]:
-    """Every article under ``corpus_dir`` (nested folders included), in a stable order.
+    """Every article under ``corpus_dir`` (nested folders included), in a stable order,
+    and a skip line for everything else: nothing under the folder is left out silently.
 
-    Symbolic links are followed only while they stay inside the corpus folder.
+    Symbolic links are followed only while they stay inside the corpus folder. Hidden
+    files and folders (``.git``, editor backups) are skipped, and said to be.
     """
     root = corpus_dir.resolve()
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    unlisted: list[OSError] = []  # folders os.walk could not list, reported in order
+    for folder, dirs, files in os.walk(root, onerror=unlisted.append):
+        yield from _unlisted(unlisted, root)
         base = Path(folder)
+        kept = []
+        for name in sorted(dirs):
+            rel = (base / name).relative_to(root).as_posix()
+            if not _is_utf8(rel):
+                yield Skipped(_printable(rel), "folder name is not valid UTF-8")
+            elif name.startswith("."):
+                yield Skipped(rel, "hidden folder")
+            else:
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = base / name
-            rel = path.relative_to(root).as_posix()
-            if not _is_utf8(rel):  # SQLite and the reports could not hold the id
-                yield Skipped(_printable(rel), "file name is not valid UTF-8")
-                continue
-            if path.suffix.lower() not in SUPPORTED:
-                yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                yield Skipped(rel, "symbolic link pointing outside the corpus folder")
-                continue
-            if not path.is_file():
-                yield Skipped(rel, "not a regular file")
-                continue
-            yield from _read_safely(path, rel, settings)
+            yield from _file(base / name, root, settings)
+    yield from _unlisted(unlisted, root)
+
+
+def _unlisted(errors: list[OSError], root: Path) -> Iterator[Skipped]:
+    while errors:
+        exc = errors.pop(0)
+        where = Path(os.fsdecode(exc.filename or root))
+        rel = where.relative_to(root).as_posix() if where != root else "."
+        if exc.errno == errno.ENAMETOOLONG:
+            yield Skipped(rel, _TOO_LONG)
+        else:
+            yield Skipped(rel, f"folder could not be read ({exc.strerror or exc}) - "
+                               "keeping the indexed version", keep=True)
+
+
+def _file(path: Path, root: Path, settings: Settings) -> Iterator[Article | Skipped]:
+    rel = path.relative_to(root).as_posix()
+    if not _is_utf8(rel):  # SQLite and the reports could not hold the id
+        yield Skipped(_printable(rel), "file name is not valid UTF-8")
+    elif path.name.startswith("."):
+        yield Skipped(rel, "hidden file")
+    elif path.suffix.lower() not in SUPPORTED:
+        yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
+    elif path.is_symlink() and not path.resolve().is_relative_to(root):
+        yield Skipped(rel, "symbolic link pointing outside the corpus folder")
+    elif len(os.fsencode(path)) >= _PATH_MAX:
+        yield Skipped(rel, _TOO_LONG)
+    elif not path.is_file():
+        yield Skipped(rel, "not a regular file")
+    else:
+        yield from _read_safely(path, rel, settings)
 
 
 def _is_utf8(name: str) -> bool:
@@ -185,8 +228,14 @@ def _read_safely(path: Path, rel: str, settings: Settings) -> list[Article | Ski
     (a parser bug, a missing optional library) is that file's problem, not the build's."""
     try:
         return list(read_file(path, rel, settings))
+    except FileNotFoundError:
+        return [Skipped(rel, "disappeared while the index was being built")]
     except OSError as exc:
-        return [Skipped(rel, f"could not be read ({exc.strerror or exc})")]
+        if exc.errno == errno.ENAMETOOLONG:
+            return [Skipped(rel, _TOO_LONG)]
+        # Unreadable for now (permissions, a flaky disk): losing its article would be worse.
+        return [Skipped(rel, f"could not be read ({exc.strerror or exc}) - keeping the indexed "
+                             "version", keep=True)]
     except Exception as exc:  # noqa: BLE001 - deliberately broad, see the docstring
         log.warning("skipping %s: %s", rel, exc, exc_info=True)
         return [Skipped(rel, f"could not be parsed ({type(exc).__name__}: {exc})")]

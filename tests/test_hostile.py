@@ -169,3 +169,109 @@ def test_anything_else_is_refused_with_the_accepted_forms(value: str) -> None:
 
     with pytest.raises(ValueError, match=r"not a date: .* - use YYYY, YYYY-MM or YYYY-MM-DD"):
         period(value)
+
+
+# -- item 8: nothing is lost silently -------------------------------------------------------
+def test_a_repeated_record_id_keeps_the_first_and_says_so(settings: Settings, fake) -> None:
+    import json
+
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    records = [{"id": "7", "text": "The first story is about a harbour storm on Monday."},
+               {"id": "7", "text": "The second story is about a bakery opening on Friday."}]
+    (corpus / "feed.json").write_text(json.dumps(records))
+    (corpus / "feed.jsonl").write_text("\n".join(json.dumps({**r, "text": r["text"] + " (l)"})
+                                                 for r in records))
+    first = build_index(corpus, settings=settings, embedder=fake)
+    assert sorted(first.added) == ["feed.json#7", "feed.jsonl#7"]
+    assert _reasons(first) == {"feed.json#7": "duplicate record id 7",
+                               "feed.jsonl#7": "duplicate record id 7"}
+    again = build_index(corpus, settings=settings, embedder=fake)
+    assert (again.updated, again.unchanged) == ((), 2)  # no flip-flop between builds
+    kept = {a.id: a.text for a in scan(corpus, settings) if isinstance(a, Article)}
+    assert kept["feed.json#7"].startswith("The first story")
+
+
+def _refuse(monkeypatch, names: set[str]) -> None:
+    """Make files and folders called ``names`` unreadable (tests run as root, where
+    ``chmod 000`` blocks nothing)."""
+    real_open, real_scandir = Path.open, os.scandir
+
+    def open_(self: Path, *args, **kwargs):
+        if self.name in names:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    def scandir(path=".", *args):
+        if not isinstance(path, int) and os.path.basename(os.fspath(path)) in names:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path, *args)
+
+    monkeypatch.setattr(Path, "open", open_)
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_indexed_file_or_folder_that_becomes_unreadable_is_kept(settings: Settings, fake,
+                                                                  monkeypatch) -> None:
+    corpus = settings.corpus_dir
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "good.txt").write_text(GOOD)
+    (corpus / "story.txt").write_text("Bakery opens\n\nA bakery opened on Friday in town.\n")
+    (corpus / "feed.jsonl").write_text('{"id": "a", "text": "Rovers won the cup final."}\n')
+    (corpus / "sub" / "deep.txt").write_text("Bridge shut\n\nThe old bridge shut for repairs.\n")
+    assert len(build_index(corpus, settings=settings, embedder=fake).added) == 4
+    _refuse(monkeypatch, {"story.txt", "feed.jsonl", "sub"})
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.removed == () and report.articles == 4
+    reasons = _reasons(report)
+    for name in ("story.txt", "feed.jsonl", "sub"):
+        assert "could not be read (Permission denied) - keeping the indexed version" in \
+            reasons[name], name
+    monkeypatch.undo()
+    (corpus / "story.txt").unlink()  # gone for real: removed as before
+    assert build_index(corpus, settings=settings, embedder=fake).removed == ("story.txt",)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_chmod_000_keeps_the_indexed_version(settings: Settings, fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    (corpus / "story.txt").write_text("Bakery opens\n\nA bakery opened on Friday in town.\n")
+    build_index(corpus, settings=settings, embedder=fake)
+    (corpus / "story.txt").chmod(0)
+    try:
+        report = build_index(corpus, settings=settings, embedder=fake)
+    finally:
+        (corpus / "story.txt").chmod(0o644)
+    assert report.removed == () and "keeping the indexed version" in _reasons(report)["story.txt"]
+
+
+def test_hidden_files_and_folders_are_reported(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config.txt").write_text(GOOD)
+    (tmp_path / ".notes.txt").write_text(GOOD)
+    (tmp_path / "good.txt").write_text(GOOD)
+    found = _scan(tmp_path)
+    assert found[".git"].reason == "hidden folder" and found[".notes.txt"].reason == "hidden file"
+    assert isinstance(found["good.txt"], Article) and ".git/config.txt" not in found
+
+
+def test_a_path_past_path_max_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(GOOD)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:  # build the chain relative to open folders: the full path is too long to use
+        for _ in range(24):
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        story = os.open("story.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd)
+        os.write(story, GOOD.encode())
+        os.close(story)
+    finally:
+        os.close(fd)
+    found = _scan(tmp_path)
+    assert isinstance(found.pop("good.txt"), Article)
+    ((where, item),) = found.items()
+    assert where.startswith("ddd") and "path is too long" in item.reason
