@@ -7,6 +7,7 @@ trafilatura. JSON / JSONL hold one record per object with commonly named fields.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -30,6 +31,9 @@ _HEADER = re.compile(
 )
 _AGENCY = re.compile(r"(\()?([A-Za-z][A-Za-z&.' -]{0,30})(?(1)\))")
 _FILENAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Two defaults that differ in year, month and day: a part both parses agree on was written.
+_DEFAULTS = (datetime(1900, 1, 1), datetime(2000, 2, 2))
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class BadRecord(ValueError):
 
 
 def iso_date(value: object) -> str | None:
-    """An ISO ``YYYY-MM-DD`` for a date-like value, or None when it is not a date."""
+    """An ISO ``YYYY-MM-DD`` for a date-like value, or None when it is not a whole date
+    (a bare time, a month or a year is not)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value).date().isoformat()
@@ -66,9 +71,11 @@ def iso_date(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
         return None
     try:
-        return dateparser.parse(value, default=datetime(1900, 1, 1)).date().isoformat()
+        first, second = (dateparser.parse(value, default=d).date() for d in _DEFAULTS)
     except (ValueError, OverflowError, TypeError):
         return None
+    # "10:30", "March" or "2024" would borrow the missing parts from a default: not a date.
+    return first.isoformat() if first == second else None
 
 
 def parse(name: str, text: str) -> Iterator[Record | BadRecord]:
@@ -81,7 +88,13 @@ def parse(name: str, text: str) -> Iterator[Record | BadRecord]:
     elif suffix == ".jsonl":
         yield from _jsonl(text)
     else:
-        yield _plain(name, text)
+        yield _plain(name, _unescape(text))
+
+
+def _unescape(text: str) -> str:
+    """Plain text saved from a web page keeps its entities (``S&#227;o Paulo``, ``&amp;``):
+    decode complete ones only, so ``AT&T`` and ``R&D`` stay as they are."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
 def _plain(name: str, text: str) -> Record:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import json
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# UTF-32 LE first: its mark begins with the UTF-16 LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _WORDS = re.compile(r"[^\W_]")
 _PATH_MAX = os.pathconf("/", "PC_PATH_MAX") if hasattr(os, "pathconf") else 4096
 _TOO_LONG = "path is too long for the system (over PATH_MAX) - move it nearer the corpus folder"
@@ -82,8 +86,14 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes) -> str | None:
-    """Text of ``data``: UTF-8 when it is, else the encoding charset-normalizer finds.
-    None for binary data."""
+    """Text of ``data``: UTF-16/32 when a byte-order mark says so, UTF-8 when it is, else
+    the encoding charset-normalizer finds. None for binary data."""
+    for bom, encoding in _BOMS:  # before the binary test: UTF-16/32 text is full of NULs
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue  # a UTF-16 LE text may begin like a UTF-32 LE BOM
     if _looks_binary(data):
         return None
     try:

@@ -275,3 +275,45 @@ def test_a_path_past_path_max_is_reported(tmp_path: Path) -> None:
     assert isinstance(found.pop("good.txt"), Article)
     ((where, item),) = found.items()
     assert where.startswith("ddd") and "path is too long" in item.reason
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_with_a_bom_are_text(tmp_path: Path, encoding: str) -> None:
+    import codecs
+
+    bom = {"utf-16": b"", "utf-32": b"", "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-32-be": codecs.BOM_UTF32_BE}[encoding]  # plain utf-16/32 write their own
+    (tmp_path / "wide.txt").write_bytes(bom + ("Café reopens\n\nThe café in São Paulo "
+                                               "reopened on Monday.").encode(encoding))
+    article = _scan(tmp_path)["wide.txt"]
+    assert isinstance(article, Article), article
+    assert (article.title, article.text) == ("Café reopens",
+                                             "The café in São Paulo reopened on Monday.")
+
+
+def test_html_entities_in_plain_text_are_unescaped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Rates &amp; prices\n\nPrices in S&#227;o Paulo rose &#x2014; "
+                                    "said AT&T and R&D staff &lt;b&gt;.\n")
+    article = _scan(tmp_path)["a.txt"]
+    assert article.title == "Rates & prices"
+    assert article.text == "Prices in São Paulo rose — said AT&T and R&D staff <b>."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("10:30", None), ("March", None), ("March 2024", None), ("2024", None), ("Monday", None),
+     ("3 March 2025", "2025-03-03"), ("2024-03-05T10:30:00Z", "2024-03-05"),
+     ("Tue, 05 Mar 2024 10:30:00 GMT", "2024-03-05"), ("2024-03-05", "2024-03-05"),
+     ("20240305", "2024-03-05")],
+)
+def test_only_a_real_date_is_kept_at_ingest(value: str, expected: str | None) -> None:
+    from qa.formats import iso_date
+
+    assert iso_date(value) == expected
+
+
+def test_a_partial_date_in_a_record_is_dropped(tmp_path: Path) -> None:
+    (tmp_path / "feed.jsonl").write_text('{"id": "1", "text": "Story one.", "time": "10:30"}\n'
+                                         '{"id": "2", "text": "Story two.", "date": "2024-05-06"}\n')
+    found = _scan(tmp_path)
+    assert (found["feed.jsonl#1"].date, found["feed.jsonl#2"].date) == (None, "2024-05-06")
