@@ -2,14 +2,16 @@
 
 Sentences come from blingfire; lengths are counted with the model's own tokenizer, so
 no passage is ever truncated by the model. A sentence longer than the window is cut at
-word-piece boundaries. Paragraph breaks are preferred split points, and consecutive
-passages share ``overlap`` sentences.
+whitespace between words (between word pieces only inside a single word longer than the
+window), so a passage never starts or ends mid-word. Paragraph breaks are preferred split
+points, and consecutive passages share ``overlap`` sentences.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from .ingest import Article
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Splitter:
         self.max_tokens = max_tokens
         self.overlap = overlap
 
+    def _count(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
     def _units(self, text: str) -> list[_Unit]:
         spans = sentence_spans(text)
         encodings = self.tokenizer.encode_batch(
@@ -81,13 +87,61 @@ class Splitter:
             if n <= self.max_tokens:
                 units.append(_Unit(a, b, n, opens))
                 continue
-            # An over-long "sentence" (a run-on line, a table): cut it between word pieces.
-            offsets = enc.offsets
-            for i in range(0, n, self.max_tokens):
-                chunk = offsets[i : i + self.max_tokens]
-                end = a + (offsets[i + self.max_tokens][0] if i + self.max_tokens < n else b - a)
-                units.append(_Unit(a + chunk[0][0], end, len(chunk), opens and i == 0))
+            # An over-long "sentence" (a run-on line, a table): cut it between words.
+            cut = self._cut(text[a:b], [s for s, _ in enc.offsets])
+            units.extend(_Unit(a + s, a + e, k, opens and i == 0)
+                         for i, (s, e, k) in enumerate(cut))
         return units
+
+    def _cut(self, sentence: str, piece_starts: list[int]) -> list[tuple[int, int, int]]:
+        """``(start, end, tokens)`` pieces of an over-long sentence, cut at whitespace.
+
+        Cutting between word pieces would leave a chunk starting with a "##" piece, which
+        re-tokenises longer than counted (255 at a budget of 254) and reads mid-word. Word
+        counts come from the sentence's own encoding; each chunk is re-counted, and
+        shortened by a word if the tokenizer sees it longer.
+        """
+        words = [m.span() for m in _WORD.finditer(sentence)]
+        starts = [s for s, _ in words]
+        counts = [0] * len(words)
+        for s in piece_starts:
+            counts[max(bisect_right(starts, s) - 1, 0)] += 1
+        out: list[tuple[int, int, int]] = []
+        i = 0
+        while i < len(words):
+            j, total = i, 0
+            while j < len(words) and total + counts[j] <= self.max_tokens:
+                total, j = total + counts[j], j + 1
+            if j == i:  # one "word" longer than the window (a URL, a long number run)
+                out.extend(self._cut_word(sentence, *words[i], piece_starts))
+                i += 1
+                continue
+            while True:
+                tokens = self._count(sentence[words[i][0] : words[j - 1][1]])
+                if tokens <= self.max_tokens or j == i + 1:
+                    break
+                j -= 1
+            out.append((words[i][0], words[j - 1][1], tokens))
+            i = j
+        return out
+
+    def _cut_word(self, sentence: str, start: int, end: int,
+                  piece_starts: list[int]) -> list[tuple[int, int, int]]:
+        """The last resort: a single word past the budget, cut between its word pieces."""
+        pieces = [s for s in piece_starts if start <= s < end]
+        out: list[tuple[int, int, int]] = []
+        k = 0
+        while k < len(pieces):
+            n = min(self.max_tokens, len(pieces) - k)
+            while True:
+                stop = pieces[k + n] if k + n < len(pieces) else end
+                tokens = self._count(sentence[pieces[k] : stop])
+                if tokens <= self.max_tokens or n == 1:
+                    break
+                n = max(1, n - (tokens - self.max_tokens))
+            out.append((pieces[k], stop, tokens))
+            k += n
+        return out
 
     def split(self, article: Article) -> list[Passage]:
         units = self._units(article.text)

@@ -317,3 +317,23 @@ def test_a_partial_date_in_a_record_is_dropped(tmp_path: Path) -> None:
                                          '{"id": "2", "text": "Story two.", "date": "2024-05-06"}\n')
     found = _scan(tmp_path)
     assert (found["feed.jsonl#1"].date, found["feed.jsonl#2"].date) == (None, "2024-05-06")
+
+
+# -- item 10: passages fit the model window and start and end at words --------------------
+@pytest.mark.parametrize("budget", [16, 254])
+def test_an_over_long_sentence_is_cut_between_words(budget: int) -> None:
+    import random
+
+    from qa.embed import load_tokenizer
+    from qa.split import Splitter
+
+    tokenizer = load_tokenizer()
+    vocab = "supercalifragilistic 9.4bn £5m “quoted” Zürich 日本 U.S. Dr. minister , ;".split()
+    rng = random.Random(5)
+    text = " ".join(rng.choice(vocab) for _ in range(3000))  # one run-on sentence
+    passages = Splitter(tokenizer, budget, 1).split(Article(id="a", title="t", text=text))
+    for p in passages:
+        assert len(tokenizer.encode(p.text, add_special_tokens=False).ids) <= budget
+        assert p.start == 0 or text[p.start - 1] == " "
+        assert p.end == len(text) or text[p.end] == " "
+    assert passages[-1].end == len(text)
