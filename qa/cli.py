@@ -91,15 +91,20 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
+    from .display import shown as _shown  # names can hold newlines, bidi overrides
+
     for label, ids in (("added", report.added), ("updated", report.updated),
                        ("removed", report.removed)):
-        shown = ids if len(ids) <= 10 else (*ids[:10], f"... and {len(ids) - 10} more")
-        for item in shown:
+        listed = [_shown(i) for i in ids[:10]]
+        if len(ids) > 10:
+            listed.append(f"... and {len(ids) - 10} more")
+        for item in listed:
             click.echo(f"{label:8} {item}")
     for skip in report.skipped:
-        click.echo(f"skipped  {skip.id}: {skip.reason}")
+        click.echo(f"skipped  {_shown(skip.id)}: {_shown(skip.reason)}")
     for dup in report.near_duplicates:
-        click.echo(f"near-dup {dup.id}: same story as {dup.of} ({dup.similarity:.0%} overlap)")
+        click.echo(f"near-dup {_shown(dup.id)}: same story as {_shown(dup.of)} "
+                   f"({dup.similarity:.0%} overlap)")
     click.echo(report.summary())
 
 

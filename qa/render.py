@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from .answer import Answer, Highlight
 from .build import BuildReport
+from .display import markdown_code, markdown_text
 from .ingest import Skipped
 from .search import Hit
 
@@ -117,14 +118,16 @@ def _passage(hit: Hit, hl: Highlight | None, threshold: float, relevant: bool) -
 
 def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = ()) -> str:
     """The add-articles report: what was added, changed, skipped and why."""
+    # Names and reasons come from uploaded files: escaped so none can add a line or markup.
     lines: list[str] = []
     for skip in refused:
-        lines.append(f"- **refused** `{skip.id}`: {skip.reason}")
+        lines.append(f"- **refused** {markdown_code(skip.id)}: {markdown_text(skip.reason)}")
     if report is not None:
         for label, ids in (("added", report.added), ("updated", report.updated),
                            ("removed", report.removed)):
-            lines.extend(f"- **{label}** `{i}`" for i in ids)
-        lines.extend(f"- **skipped** `{s.id}`: {s.reason}" for s in report.skipped)
+            lines.extend(f"- **{label}** {markdown_code(i)}" for i in ids)
+        lines.extend(f"- **skipped** {markdown_code(s.id)}: {markdown_text(s.reason)}"
+                     for s in report.skipped)
         lines.append("")
         lines.append(report.summary())
     return "\n".join(lines) or "Nothing to do."

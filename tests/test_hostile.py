@@ -337,3 +337,51 @@ def test_an_over_long_sentence_is_cut_between_words(budget: int) -> None:
         assert p.start == 0 or text[p.start - 1] == " "
         assert p.end == len(text) or text[p.end] == " "
     assert passages[-1].end == len(text)
+
+
+# -- item 11: names cannot forge report lines; a growing file is not indexed truncated ----
+HOSTILE_NAMES = ["evil\nadded    forged.txt", "\u202etxt.exe.txt", "tab\there\r.txt",
+                 "zero\u200bwidth.txt"]
+
+
+def test_the_cli_report_escapes_control_and_bidi_characters(settings: Settings, fake,
+                                                            monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    import qa.build
+    from qa.cli import main
+
+    monkeypatch.setattr(qa.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    for i, name in enumerate(HOSTILE_NAMES):
+        (corpus / name).write_text(f"Story {i}\n\nThe harbour story number {i} went on.\n")
+    (corpus / "x\nskipped  y.txt").write_text("")
+    result = CliRunner().invoke(main, ["index", str(corpus), "--index",
+                                       str(settings.index_dir), "-q"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "added    forged.txt" not in lines and not any(ln.startswith("skipped  y") for ln in lines)
+    assert "added    evil\\nadded    forged.txt" in lines
+    assert "added    \\u202etxt.exe.txt" in lines
+    assert "added    tab\\there\\r.txt" in lines and "added    zero\\u200bwidth.txt" in lines
+    assert "skipped  x\\nskipped  y.txt: empty file" in lines
+    assert not any(ch in result.output for ch in "\u202e\u200b\r\t")
+
+
+def test_the_web_report_escapes_names_and_markdown() -> None:
+    from qa.build import BuildReport
+    from qa.render import report_markdown
+
+    report = BuildReport(added=("evil\n- **removed** `all.txt`", "\u202etxt.exe.txt",
+                                "tick`s.txt", "<img src=x onerror=alert(1)>.txt"),
+                         skipped=(Skipped("a*b*.txt", "duplicate of _c_ [x](http://e.vil)"),))
+    text = report_markdown(report, (Skipped("news [1].txt", "unsupported <b>type</b>"),))
+    lines = text.splitlines()
+    assert not any(ln.startswith("- **removed**") for ln in lines)
+    assert "\u202e" not in text and "\\u202etxt.exe.txt" in text
+    assert "- **added** ``tick`s.txt``" in lines
+    assert "- **added** `<img src=x onerror=alert(1)>.txt`" in lines  # code: shown as text
+    assert ("- **skipped** `a*b*.txt`: duplicate of \\_c\\_ \\[x\\]\\(http\\:\\/\\/e\\.vil\\)"
+            in lines)
+    assert "- **refused** `news [1].txt`: unsupported \\<b\\>type\\<\\/b\\>" in lines
