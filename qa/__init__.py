@@ -7,6 +7,7 @@ import logging
 from .build import BuildReport, build_index
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import QAError
+from .filters import Filters
 from .ingest import Article, Skipped
 from .search import Hit, Retriever, search
 from .settings import Settings
@@ -18,6 +19,7 @@ __all__ = [
     "Article",
     "BuildReport",
     "Embedder",
+    "Filters",
     "Hit",
     "Passage",
     "QAError",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .search import Hit, Retriever
 from .sentences import sentence_scores
-from .settings import Mode
+from .filters import Filters
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 _FOLLOW_UP = re.compile(
@@ -90,17 +90,14 @@ def answer(
     *,
     previous_query: str | None = None,
     k: int | None = None,
-    mode: Mode | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    source: str | None = None,
+    filters: Filters | None = None,
     min_relevance: float | None = None,
 ) -> Answer:
     """Search for ``question`` (read in the context of ``previous_query``) and pick out
     the answering sentences. ``relevant`` is False when the best sentence scores below
     ``min_relevance`` (default: the calibrated ``Settings.min_relevance``)."""
     query = contextualize(question, previous_query)
-    hits = retriever.search(query, k, mode=mode, since=since, until=until, source=source)
+    hits = retriever.search(query, k, filters=filters)
     threshold = retriever.settings.min_relevance if min_relevance is None else min_relevance
     if not hits:
         return Answer(question, query, (), (), False)

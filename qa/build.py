@@ -18,7 +18,7 @@ from .errors import EmptyCorpus
 from .ingest import Article, Skipped, scan
 from .settings import Settings
 from .split import Splitter
-from .store import IndexWriter
+from .writer import IndexWriter
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +113,13 @@ def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> 
 
 def _embed_pending(writer: IndexWriter, embedder: Embedder, progress: Progress | None) -> int:
     # Longest first, in chunks of similar length: little padding, and memory stays flat.
-    pending = sorted(writer.pending(), key=lambda p: -p[1])
+    pending = sorted(writer.table.pending(), key=lambda p: -p[1])
     total = len(pending)
     if progress:
         progress(0, total)
     for start in range(0, total, EMBED_CHUNK):
         ids = [pid for pid, _ in pending[start : start + EMBED_CHUNK]]
-        writer.add_vectors(ids, embedder.embed_documents(writer.texts(ids)))
+        writer.add_vectors(ids, embedder.embed_documents(writer.table.texts(ids)))
         if progress:
             progress(min(start + EMBED_CHUNK, total), total)
     return total
@@ -139,7 +139,7 @@ def build_index(
     article can be indexed, and :class:`~qa.errors.IndexBusy` when another build runs.
     ``progress(done, total)`` is called as passages are embedded.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()
     corpus = Path(corpus_dir) if corpus_dir is not None else settings.corpus_dir
     if not corpus.is_dir():
         raise EmptyCorpus(f"no folder at {corpus}/ - give the folder that holds the articles")
@@ -187,11 +187,11 @@ def build_index(
                 "skipped) - add .txt, .md, .html, .json or .jsonl articles; "
                 "the previous index, if any, is unchanged"
             )
-        tally.near = near_duplicates(writer.db.execute("SELECT id, text FROM articles ORDER BY id"))
         if writer.previous and not (tally.added or tally.updated or removed):
             # Nothing changed: keep serving the current version as it is.
             return _finish(tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
+        tally.near = near_duplicates(writer.table.article_texts())
         embedded = _embed_pending(writer, embedder, progress)
         version = writer.commit(
             ann_min_passages=settings.ann_min_passages,

@@ -120,11 +120,12 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
 def ask(question: str, k: int, mode: str | None, since: str | None, until: str | None,
         source: str | None, as_json: bool, index_dir: Path | None) -> None:
     """Print the passages that best answer QUESTION."""
+    from .filters import Filters
     from .search import Retriever
 
+    filters = Filters(mode=mode, since=since, until=until, source=source)  # type: ignore[arg-type]
     retriever = Retriever.load(settings=_settings(index_dir))
-    hits = retriever.search(question, k, mode=mode, since=since, until=until,  # type: ignore[arg-type]
-                            source=source)
+    hits = retriever.search(question, k, filters=filters)
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
         return
@@ -183,12 +184,13 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
 @main.command()
 @INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
-def info(index_dir: Path | None, as_json: bool) -> None:
+@click.option("--verify", is_flag=True, help="Also check every file against its checksum.")
+def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
     """Show what the index manifest says."""
-    from .store import open_current
+    from .versions import open_current
 
     settings = _settings(index_dir)
-    version = open_current(settings.index_dir)
+    version = open_current(settings.index_dir, check_files=verify)
     m = version.manifest
     if as_json:
         click.echo(json.dumps({"version": version.name, **m}, indent=2))
@@ -202,6 +204,8 @@ def info(index_dir: Path | None, as_json: bool) -> None:
     click.echo(f"vectors    {m['index_type']}, {ident['metric']}, normalised")
     click.echo(f"passages   <= {ident['passage_tokens']} word pieces, "
                f"{ident['overlap_sentences']} sentence overlap")
+    if verify:
+        click.echo(f"checksums  all {len(m['files'])} files match the manifest")
 
 
 @main.command()

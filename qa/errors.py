@@ -41,3 +41,14 @@ class EmptyQuestion(QAError):
 
 class ModelUnavailable(QAError):
     pass
+
+
+class BadRequest(QAError, ValueError):
+    """A search request out of bounds: k, question length, mode, dates."""
+
+
+class IndexChanged(QAError):
+    def __init__(self, index_dir: object) -> None:
+        super().__init__(
+            f"the index at {index_dir}/ changed while it was being opened - try again"
+        )

@@ -24,11 +24,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store
+from . import tables, versions
 from .build import Progress, build_index
 from .embed import Embedder, sha256_file
 from .errors import QAError
-from .search import Retriever
+from .filters import Filters
+from .ranking import rank
+from .search import Hit, Retriever, hits_of
 from .settings import Mode, Settings
 
 log = logging.getLogger(__name__)
@@ -201,11 +203,18 @@ def _timed(fn, *args, **kwargs):
     return result, (time.perf_counter() - started) * 1000
 
 
+def _ranked_hits(retriever: Retriever, text: str, filters: Filters) -> list[Hit]:
+    snap = retriever.snapshot
+    return hits_of(snap, rank(snap, retriever.embedder, retriever.settings, text, DEPTH,
+                              filters))
+
+
 def evaluate_collection(
     retriever: Retriever, collection: Collection, modes: Sequence[Mode] = MODES
 ) -> Report:
     """Article-level metrics of each mode (an article ranks where its best passage does)."""
-    known = {doc_id(a) for (a,) in retriever.db.execute("SELECT id FROM articles")}
+    with retriever.snapshot.lock:
+        known = {doc_id(a) for a in tables.article_ids(retriever.snapshot.db)}
     judged = {d for docs in collection.qrels.values() for d in docs}
     if not known & judged:
         raise EvalDataError(
@@ -216,7 +225,8 @@ def evaluate_collection(
     for mode in modes:
         rows, times = [], []
         for qid, text in collection.queries.items():
-            hits, ms = _timed(retriever.search, text, DEPTH, mode=mode, collapse=False)
+            # Deeper than a search may ask (Settings.max_k): rank the snapshot directly.
+            hits, ms = _timed(_ranked_hits, retriever, text, Filters(mode))
             times.append(ms)
             ranked: list[str] = []
             for hit in hits:
@@ -237,7 +247,7 @@ def evaluate_questions(
     for mode in modes:
         rows, times = [], []
         for q in questions:
-            hits, ms = _timed(retriever.search, q.question, 10, mode=mode)
+            hits, ms = _timed(retriever.search, q.question, 10, filters=Filters(mode))
             times.append(ms)
             rank = answer_rank(hits, q)
             rows.append({
@@ -283,7 +293,7 @@ def collection_index(
     """The index to evaluate ``collection`` on: ``index_dir`` if it holds an index, else
     one built from the collection's corpus (by default in a cache folder, where later
     runs reuse it and embed nothing)."""
-    if index_dir is not None and store.current_name(index_dir) is not None:
+    if index_dir is not None and versions.current_name(index_dir) is not None:
         return index_dir
     root = default_index_root(collection, settings.model)
     target = index_dir or root / "index"

@@ -94,15 +94,16 @@ class Lexical:
         query: str,
         k: int,
         *,
-        allowed: np.ndarray | None = None,
+        mask: np.ndarray | None = None,
         pair_weight: float = 0.2,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` ``(scores, ids)`` with a positive score, among ``allowed`` ids if given."""
+        """Top ``k`` ``(scores, ids)`` with a positive score, among the positions ``mask``
+        (a boolean array in ``ids`` order) admits, if given."""
         scores = self.scores(query, pair_weight=pair_weight)
         if scores is None:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        if allowed is not None:
-            scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
         k = min(k, int((scores > 0).sum()))
         if k == 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)

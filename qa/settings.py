@@ -42,6 +42,9 @@ class Settings:
     ann_nprobe: int = 64
     # Search.
     k: int = 5
+    # Bounds on what a caller controls: every entry point refuses more, with a clear error.
+    max_k: int = 100
+    max_question_chars: int = 1000
     mode: Mode = "hybrid"
     candidates: int = 100
     # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (README, "How good is

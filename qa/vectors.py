@@ -115,6 +115,17 @@ def remove(index: faiss.Index, ids: list[int]) -> None:
         index.remove_ids(np.asarray(ids, dtype=np.int64))
 
 
+def selector(ids: np.ndarray) -> faiss.IDSelector:
+    """A FAISS selector admitting exactly ``ids``: a bitmap over the id range, built in
+    one vectorised pass (a hash set of every id costs far more for a broad filter)."""
+    bits = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=bool)
+    bits[ids] = True
+    packed = np.packbits(bits, bitorder="little")
+    chosen = faiss.IDSelectorBitmap(packed)
+    chosen.referenced_bitmap = packed  # the selector only points at the array: keep it alive
+    return chosen
+
+
 def search(
     index: faiss.Index,
     query: np.ndarray,
@@ -123,21 +134,25 @@ def search(
     allowed: np.ndarray | None = None,
     nprobe: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` ``(scores, ids)`` for one query, only among ``allowed`` ids when given."""
-    if index.ntotal == 0 or k <= 0:
+    """Top ``k`` ``(scores, ids)`` for one query, only among ``allowed`` ids when given.
+
+    Never asks FAISS for more results than there are vectors: it allocates ``k`` slots
+    up front, and a C++ allocation failure aborts the whole process.
+    """
+    want = min(k, index.ntotal if allowed is None else len(allowed))
+    if want <= 0:
         return np.zeros(0, np.float32), np.zeros(0, np.int64)
     q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    selector = faiss.IDSelectorBatch(allowed) if allowed is not None else None
-    want = min(k, index.ntotal if allowed is None else len(allowed))
+    chosen = selector(allowed) if allowed is not None else None
     if kind(index) == "flat":
-        params = faiss.SearchParameters(sel=selector) if selector else None
-        scores, ids = index.search(q, k, params=params)
+        params = faiss.SearchParameters(sel=chosen) if chosen else None
+        scores, ids = index.search(q, want, params=params)
     else:
         ivf = faiss.downcast_index(index)
         probe = min(nprobe, ivf.nlist)
         while True:
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=probe)
-            scores, ids = index.search(q, k, params=params)
+            params = faiss.SearchParametersIVF(sel=chosen, nprobe=probe)
+            scores, ids = index.search(q, want, params=params)
             # A narrow filter may leave the probed lists short: widen until enough.
             if (ids[0] >= 0).sum() >= want or probe >= ivf.nlist:
                 break

@@ -20,11 +20,11 @@ import gradio as gr  # noqa: E402
 from .answer import answer  # noqa: E402
 from .build import build_index  # noqa: E402
 from .embed import SentenceTransformerEmbedder  # noqa: E402
-from .errors import IndexNotFound, QAError  # noqa: E402
+from .errors import BadRequest, IndexNotFound, QAError  # noqa: E402
+from .filters import Filters  # noqa: E402
 from .render import CSS, answer_html, error_html, report_markdown  # noqa: E402
 from .search import Retriever  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .store import distinct_sources, recent_titles  # noqa: E402
 from .uploads import save_uploads  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,24 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _whole(value: object) -> int:
+    """``k`` as sent by a slider (a float) or a client (anything): a whole number, or a
+    :class:`BadRequest` (the library checks the range)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise BadRequest(f"k must be a whole number, not {str(value)[:20]!r}")
+
+
+def _filters(mode: str | None, since: str | None, until: str | None,
+             source: str | None) -> Filters:
+    return Filters(mode=mode or None, since=_clean(since), until=_clean(until),  # type: ignore[arg-type]
+                   source=_clean(source))
+
+
 class ChatApp:
     """State shared by every session: one retriever, one rebuild at a time."""
 
@@ -57,36 +75,46 @@ class ChatApp:
         self.retriever = retriever
         self.settings = settings
         self.rebuild_lock = threading.Lock()
+        self._check_lock = threading.Lock()
         self._checked = time.monotonic()
 
-    def _follow_rebuilds(self) -> None:
-        """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s)."""
-        if time.monotonic() - self._checked > 5 and not self.rebuild_lock.locked():
+    def _follow_rebuilds(self) -> bool:
+        """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s
+        by one request at a time); True when a new version was switched in."""
+        with self._check_lock:
+            if time.monotonic() - self._checked < 5 or self.rebuild_lock.locked():
+                return False
             self._checked = time.monotonic()
-            self.retriever.refresh()
+        return self.retriever.refresh()
+
+    def _index_outputs(self, switched: bool) -> tuple:
+        """The status line and source menu, updated only when the index changed."""
+        if not switched:
+            return gr.skip(), gr.skip()
+        return status_line(self.retriever), gr.update(choices=self.sources())
 
     # -- chat -----------------------------------------------------------------------------
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
                 k: float, since: str, until: str, source: str | None):
         history = list(history or [])
-        question = (message or "").strip()
+        question = message.strip() if isinstance(message, str) else ""
         if not question:
-            return history, "", previous_query
-        history.append({"role": "user", "content": question})
+            return history, "", previous_query, gr.skip(), gr.skip()
+        history.append({"role": "user", "content": question[: self.settings.max_question_chars]})
+        switched = False
         try:
-            self._follow_rebuilds()
+            switched = self._follow_rebuilds()
             result = answer(self.retriever, question, previous_query=previous_query,
-                            k=int(k), mode=mode, since=_clean(since), until=_clean(until),
-                            source=_clean(source))
+                            k=_whole(k), filters=_filters(mode, since, until, source))
             reply = answer_html(result, self.retriever.settings.min_relevance)
             previous_query = result.query
-        except (QAError, ValueError) as exc:
+        except QAError as exc:
             reply = error_html(str(exc))
         except Exception:
             log.exception("chat failed")
             reply = error_html(SOMETHING_WRONG)
         history.append({"role": "assistant", "content": reply})
-        return history, "", previous_query
+        return (history, "", previous_query, *self._index_outputs(switched))
 
     def api_search(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
                    until: str = "", source: str = "") -> list[dict]:
@@ -94,17 +122,19 @@ class ChatApp:
         article_id, title, date, source, url and character offsets."""
         try:
             self._follow_rebuilds()
-            hits = self.retriever.search(question, int(k), mode=mode,  # type: ignore[arg-type]
-                                         since=_clean(since), until=_clean(until),
-                                         source=_clean(source))
-        except (QAError, ValueError) as exc:
+            hits = self.retriever.search(question, _whole(k),
+                                         filters=_filters(mode, since, until, source))
+        except QAError as exc:
             raise gr.Error(str(exc)) from None
+        except Exception:
+            log.exception("search failed")
+            raise gr.Error(SOMETHING_WRONG) from None
         return [hit.to_dict() for hit in hits]
 
     def examples(self) -> list[str]:
         """Candidate questions this corpus can answer, plus a few from its headlines."""
         found = []
-        titles = recent_titles(self.retriever.version, limit=3, max_length=70)
+        titles = self.retriever.snapshot.recent_titles(limit=3, max_length=70)
         for question in [*CANDIDATE_EXAMPLES, *(f"What happened: {t}?" for t in titles)]:
             try:
                 if answer(self.retriever, question, k=3).relevant:
@@ -148,7 +178,7 @@ class ChatApp:
             self.rebuild_lock.release()
 
     def sources(self) -> list[str]:
-        return distinct_sources(self.retriever.version)
+        return self.retriever.snapshot.sources_shown()
 
 
 def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
@@ -191,7 +221,7 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         inputs = [box, chatbot, previous_query, mode, k, since, until, source]
         outputs = [chatbot, box, previous_query]
         for trigger in (box.submit, ask.click):
-            trigger(chat.respond, inputs, outputs, api_visibility="private",
+            trigger(chat.respond, inputs, [*outputs, status, source], api_visibility="private",
                     concurrency_limit=4, concurrency_id="chat")
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
         add.click(chat.add_articles, [files, token], [report, status, source],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, Settings, build_index
+from qa import Filters, Retriever, Settings, build_index
 from qa.answer import answer, contextualize
 from qa.render import answer_html
 from qa.uploads import safe_name, save_uploads
@@ -66,7 +66,7 @@ def test_article_html_is_escaped(indexed: Retriever) -> None:
 
 
 def test_filters_that_match_nothing_say_so(indexed: Retriever) -> None:
-    result = answer(indexed, "hackers", since="2030-01-01")
+    result = answer(indexed, "hackers", filters=Filters(since="2030-01-01"))
     assert result.hits == ()
     assert "with the current filters" in answer_html(result, 0.5)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, Settings
+from qa import Retriever, Settings, tables
 from qa.evaluate import (
     EvalDataError, Question, article_metrics, collection_index, evaluate_collection,
     evaluate_questions, load_collection, load_questions,
@@ -55,7 +55,7 @@ def test_beir_corpus_is_indexed_directly_and_judged_per_mode(tmp_path: Path, fak
     target = tmp_path / "ix"
     assert collection_index(collection, settings, index_dir=target, embedder=fake) == target
     retriever = Retriever.load(target, embedder=fake)
-    ids = {r[0] for r in retriever.db.execute("SELECT id FROM articles")}
+    ids = set(tables.article_ids(retriever.snapshot.db))
     assert ids == {f"corpus.jsonl#{d}" for d in DOCS}  # queries and qrels not indexed
     report = evaluate_collection(retriever, collection)
     assert [r.mode for r in report.results] == ["dense", "bm25", "hybrid"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, Settings, build_index
+from qa import Filters, Retriever, Settings, build_index
 from qa.dedupe import near_duplicates, same_story
 
 STORY = (
@@ -98,14 +98,16 @@ def test_near_duplicate_detection_keeps_different_stories_apart() -> None:
 
 # -- filters ------------------------------------------------------------------------------
 def test_source_filter_returns_only_that_source(news: Retriever) -> None:
-    hits = news.search("council budget school rail trains", k=10, source="gazette")
+    hits = news.search("council budget school rail trains", k=10,
+                       filters=Filters(source="gazette"))
     assert hits and {h.source for h in hits} == {"Gazette"}
 
 
 def test_date_range_is_inclusive_and_applied_before_ranking(news: Retriever) -> None:
-    hits = news.search("storm harbour", k=10, since="2024-03-15", until="2024-05-02")
+    hits = news.search("storm harbour", k=10,
+                       filters=Filters(since="2024-03-15", until="2024-05-02"))
     assert {h.article_id for h in hits} == {"cup.txt", "rail.txt", "school.txt"}
-    assert news.search("storm harbour", k=10, until="2023-12-31") == []
+    assert news.search("storm harbour", k=10, filters=Filters(until="2023-12-31")) == []
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
@@ -113,8 +115,9 @@ def test_filter_returns_every_matching_passage_when_k_is_large(news: Retriever,
                                                                mode: str) -> None:
     # "sea wall" appears only in the storm copies: a filter must not lose the others
     # just because they rank low (dense ranks every allowed passage).
-    hits = news.search("anything at all about the town", k=50, mode=mode,  # type: ignore[arg-type]
-                       since="2024-02-01", collapse=False)
+    hits = news.search("anything at all about the town", k=50,
+                       filters=Filters(mode=mode, since="2024-02-01"),  # type: ignore[arg-type]
+                       collapse=False)
     expected = {"budget.txt", "cup.txt", "rail.txt", "school.txt", "fair.txt"}
     if mode == "bm25":  # keyword search returns only passages sharing a word
         assert {h.article_id for h in hits} <= expected
@@ -125,7 +128,7 @@ def test_filter_returns_every_matching_passage_when_k_is_large(news: Retriever,
 
 def test_bad_date_is_a_clear_error(news: Retriever) -> None:
     with pytest.raises(ValueError, match="not a date"):
-        news.search("storm", since="soon-ish")
+        news.search("storm", filters=Filters(since="soon-ish"))
 
 
 def test_cli_filters_and_also_in(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ import faiss
 import numpy as np
 from hypothesis import given, settings as hsettings, strategies as st
 
-from qa import Retriever, Settings, build_index, vectors
-from qa.store import load_vectors, open_current
+from qa import Filters, Retriever, Settings, build_index, vectors
+from qa.ranking import rank
+from qa.versions import open_current
+from qa.writer import VECTORS
 
 DIM = 16
 
@@ -151,10 +153,11 @@ def test_ivf_is_retrained_once_it_has_grown_fourfold() -> None:
 
 def _dense_matches_oracle(settings: Settings, fake) -> None:
     retriever = Retriever.load(settings=settings, embedder=fake)
-    ids, vecs = vectors.all_vectors(retriever.vectors)
+    ids, vecs = vectors.all_vectors(retriever.snapshot.vectors)
     for question in ("mobile phone gadgets", "software security virus", "music downloads"):
         q = fake.embed_query(question)
-        ranked = retriever.rank(question, 5, mode="dense")
+        ranked = rank(retriever.snapshot, retriever.embedder, retriever.settings, question, 5,
+                      Filters(mode="dense"))
         want = _oracle(ids, vecs, q, 5, None)
         score_of = dict(zip(ids.tolist(), (vecs @ q).tolist()))
         got = (np.array([s for _, s in ranked]), np.array([i for i, _ in ranked]))
@@ -182,7 +185,7 @@ def test_incremental_updates_across_the_flat_to_ivf_switch(corpus: Path, setting
     assert changed.index_type == "ivf" and changed.removed == ("extra-0.txt",)
     assert changed.embedded == 1
     version = open_current(small.index_dir)
-    assert load_vectors(version).ntotal == version.manifest["counts"]["passages"]
+    assert vectors.read(version.path / VECTORS).ntotal == version.manifest["counts"]["passages"]
     _dense_matches_oracle(small, fake)
 
     for i in range(1, 8):

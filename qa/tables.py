@@ -1,0 +1,165 @@
+"""The passage table: articles and passages in one SQLite file per index version.
+
+Everything that speaks SQL lives here: the schema, the writer's changes (:class:`Table`)
+and the readers' look-ups (functions over a read-only connection).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .ingest import Article
+from .split import Passage
+
+FILE = "passages.sqlite"
+
+SCHEMA = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT,
+    source TEXT, url TEXT, author TEXT, content_hash TEXT NOT NULL, body_hash TEXT NOT NULL);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    text_hash TEXT NOT NULL, embedded INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX passages_article ON passages(article_id);
+CREATE INDEX articles_date ON articles(date);
+"""
+
+
+def connect_readonly(folder: Path) -> sqlite3.Connection:
+    """A read-only connection to the table in a published version ``folder``."""
+    # immutable=1: the file never changes after commit, so SQLite needs no locks or journal.
+    uri = f"file:{(folder / FILE).as_posix()}?mode=ro&immutable=1"
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+class Table:
+    """The writable table of a version being built."""
+
+    def __init__(self, path: Path, *, new: bool) -> None:
+        self.db = sqlite3.connect(path)
+        if new:
+            self.db.executescript(SCHEMA)
+        self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1
+
+    def article_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, content_hash FROM articles"))
+
+    def passages_of(self, article_id: str) -> list[tuple[int, str]]:
+        rows = self.db.execute(
+            "SELECT id, text_hash FROM passages WHERE article_id = ? ORDER BY seq", (article_id,)
+        )
+        return [(int(i), h) for i, h in rows]
+
+    def pending(self) -> list[tuple[int, int]]:
+        """``(id, length)`` of passages still waiting for a vector."""
+        rows = self.db.execute("SELECT id, length(text) FROM passages WHERE embedded = 0")
+        return [(int(i), int(n)) for i, n in rows]
+
+    def texts(self, ids: Iterable[int]) -> list[str]:
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        found = dict(self.db.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", ids))
+        return [found[i] for i in ids]
+
+    def all_texts(self) -> Iterator[tuple[int, str]]:
+        """``(id, text)`` of every passage, by id."""
+        yield from self.db.execute("SELECT id, text FROM passages ORDER BY id")
+
+    def article_texts(self) -> Iterator[tuple[str, str]]:
+        yield from self.db.execute("SELECT id, text FROM articles ORDER BY id")
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def put_article(self, article: Article) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+            (article.id, article.title, article.text, article.date, article.source,
+             article.url, article.author, article.content_hash, article.body_hash),
+        )
+
+    def delete_passages(self, ids: list[int]) -> None:
+        self.db.executemany("DELETE FROM passages WHERE id = ?", [(i,) for i in ids])
+
+    def delete_article(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def move_passage(self, passage_id: int, passage: Passage) -> None:
+        self.db.execute(
+            'UPDATE passages SET seq = ?, start = ?, "end" = ? WHERE id = ?',
+            (passage.seq, passage.start, passage.end, passage_id),
+        )
+
+    def add_passage(self, passage: Passage) -> int:
+        passage_id = self._next_id
+        self._next_id += 1
+        self.db.execute(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,0)",
+            (passage_id, passage.article_id, passage.seq, passage.start, passage.end,
+             passage.text, passage.text_hash),
+        )
+        return passage_id
+
+    def mark_embedded(self, ids: list[int]) -> None:
+        self.db.executemany("UPDATE passages SET embedded = 1 WHERE id = ?", [(i,) for i in ids])
+
+    def close(self, *, commit: bool) -> None:
+        if commit:
+            self.db.commit()
+        self.db.close()
+
+
+# -- look-ups for readers -------------------------------------------------------------------
+def passage_layout(db: sqlite3.Connection) -> tuple[np.ndarray, ...]:
+    """Every passage in article order, as arrays: ``(ids, article codes, dates as
+    YYYYMMDD integers (0: undated), source codes)``, and the lower-cased sources the
+    codes index (-1: no source). The per-version neighbour and filter arrays come from it."""
+    cursor = db.cursor()
+    cursor.row_factory = None  # plain tuples: this reads every passage
+    rows = cursor.execute(
+        "SELECT p.id, a.rowid, coalesce(CAST(replace(substr(a.date, 1, 10), '-', '') "
+        "AS INTEGER), 0), lower(a.source) FROM passages p JOIN articles a "
+        "ON a.id = p.article_id ORDER BY p.article_id, p.seq"
+    ).fetchall()
+    ids, articles, days, sources = zip(*rows) if rows else ((), (), (), ())
+    names = sorted({s for s in sources if s is not None})
+    code = {name: i for i, name in enumerate(names)}
+    return (np.asarray(ids, np.int64), np.asarray(articles, np.int64),
+            np.asarray(days, np.int64),
+            np.asarray([code.get(s, -1) for s in sources], np.int64), tuple(names))
+
+
+def passage_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    """Text and article metadata of the passages ``ids``, by id."""
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        'SELECT p.id, p.text, p.article_id, p.start, p."end", a.title, a.date, a.source, a.url '
+        f"FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {row["id"]: row for row in rows}
+
+
+def article_ids(db: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in db.execute("SELECT id FROM articles")]
+
+
+def distinct_sources(db: sqlite3.Connection) -> list[str]:
+    """The article sources, for filter menus."""
+    return [row[0] for row in db.execute(
+        "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL "
+        "ORDER BY source COLLATE NOCASE")]
+
+
+def recent_titles(db: sqlite3.Connection, *, limit: int, max_length: int) -> list[str]:
+    """Headlines of the newest articles (short ones), for example questions."""
+    return [row[0] for row in db.execute(
+        "SELECT title FROM articles WHERE length(title) < ? ORDER BY date DESC LIMIT ?",
+        (max_length, limit))]

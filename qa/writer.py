@@ -1,0 +1,181 @@
+"""Writing the next index version: one writer at a time, nothing visible until commit.
+
+The writer starts from the current version without copying anything: a build that
+changes nothing reads only the article hashes. The first change copies the passage table
+and loads the vectors (both checked against the manifest first); removed vectors are
+dropped in one pass at commit rather than one scan of the index per article.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from . import tables, vectors, versions
+from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
+from .ingest import Article
+from .lexical import Lexical
+from .split import Passage
+
+log = logging.getLogger(__name__)
+
+VECTORS = "vectors.faiss"
+BM25 = "bm25"
+
+
+class IndexWriter:
+    """A transaction that produces the next index version.
+
+    Use as a context manager. Leaving the block without :meth:`commit` (an error, an
+    empty corpus, nothing changed) discards the work; the previous version keeps serving.
+    """
+
+    def __init__(
+        self, index_dir: Path, *, identity: dict, lock_timeout: float = 0.0, full: bool = False
+    ) -> None:
+        self.index_dir = index_dir
+        self.identity = identity  # model and splitter settings the stored vectors depend on
+        self.full = full
+        self.lock = FileLock(str(index_dir / ".lock"), timeout=lock_timeout)
+        self.previous: versions.Version | None = None
+        self.restart_reason: str | None = None
+        self._table: tables.Table | None = None
+        self._removed: list[int] = []
+        self._committed = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def __enter__(self) -> IndexWriter:
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            self.lock.acquire()
+        except Timeout:
+            raise IndexBusy(self.index_dir) from None
+        except OSError as exc:
+            raise QAError(f"cannot lock {self.index_dir}/ ({exc.strerror or exc}) - check that "
+                          "the folder is writable and .lock is a plain file") from None
+        try:
+            self._start()
+        except BaseException:
+            self.lock.release()
+            raise
+        return self
+
+    def _start(self) -> None:
+        folder = self.index_dir / "versions"
+        folder.mkdir(exist_ok=True)
+        versions.remove_orphans(self.index_dir)
+        self.tmp = folder / f".tmp-{uuid.uuid4().hex}"
+        self.tmp.mkdir()
+        try:
+            previous: versions.Version | None = versions.open_current(self.index_dir)
+        except IndexNotFound:
+            previous = None
+        except (IndexCorrupt, IndexMismatch) as exc:
+            previous, self.restart_reason = None, f"previous index unusable: {exc}"
+        if previous and self.full:
+            self.restart_reason = "full rebuild requested"
+        elif previous and previous.manifest["identity"] != self.identity:
+            self.restart_reason = "model or splitter settings changed"
+        if previous and not self.restart_reason:
+            self.previous = previous
+            db = tables.connect_readonly(previous.path)
+            try:
+                self._stored = dict(db.execute("SELECT id, content_hash FROM articles"))
+            finally:
+                db.close()
+        else:
+            self._stored = {}
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if not self._committed:
+                if self._table is not None:
+                    self._table.close(commit=False)
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        finally:
+            self.lock.release()
+
+    @property
+    def table(self) -> tables.Table:
+        """The table of the new version, copied from the previous one on first use."""
+        if self._table is None:
+            path = self.tmp / tables.FILE
+            if self.previous:
+                shutil.copyfile(self.previous.path / tables.FILE, path)
+                self.vectors = vectors.read(self.previous.path / VECTORS)
+            else:
+                self.vectors = vectors.new_flat(int(self.identity["dim"]))
+            self._table = tables.Table(path, new=self.previous is None)
+        return self._table
+
+    # -- reading what is stored -----------------------------------------------------------
+    def article_hashes(self) -> dict[str, str]:
+        """``{article id: content hash}`` of the previous version."""
+        return dict(self._stored)
+
+    # -- changing it ----------------------------------------------------------------------
+    def put_article(self, article: Article) -> None:
+        self.table.put_article(article)
+
+    def passages_of(self, article_id: str) -> list[tuple[int, str]]:
+        return self.table.passages_of(article_id)
+
+    def delete_passages(self, ids: list[int]) -> None:
+        self.table.delete_passages(ids)
+        self._removed.extend(ids)
+
+    def delete_article(self, article_id: str) -> None:
+        self.delete_passages([i for i, _ in self.table.passages_of(article_id)])
+        self.table.delete_article(article_id)
+
+    def move_passage(self, passage_id: int, passage: Passage) -> None:
+        """Keep a stored passage (and its vector) at its place in a changed article."""
+        self.table.move_passage(passage_id, passage)
+
+    def add_passage(self, passage: Passage) -> int:
+        return self.table.add_passage(passage)
+
+    def add_vectors(self, ids: list[int], embeddings: np.ndarray) -> None:
+        self.vectors.add_with_ids(embeddings, np.asarray(ids, dtype=np.int64))
+        self.table.mark_embedded(ids)
+
+    # -- publishing -----------------------------------------------------------------------
+    def commit(self, *, ann_min_passages: int, keep_versions: int, extra: dict) -> versions.Version:
+        table = self.table
+        vectors.remove(self.vectors, self._removed)  # one pass over the index for all
+        self.vectors = vectors.fit_to_size(self.vectors, ann_min_passages)
+        ids, texts = [], []
+        for pid, text in table.all_texts():
+            ids.append(int(pid))
+            texts.append(text)
+        Lexical.build(ids, texts).save(self.tmp / BM25)
+        del texts
+        counts = {"articles": table.count("articles"), "passages": table.count("passages")}
+        if counts["passages"] != self.vectors.ntotal:
+            raise IndexCorrupt(self.index_dir, "passage table and vectors disagree")
+        table.close(commit=True)
+        vectors.write(self.vectors, self.tmp / VECTORS)
+        files = {
+            p.relative_to(self.tmp).as_posix(): versions.sha256_file(p)
+            for p in sorted(self.tmp.rglob("*"))
+            if p.is_file()
+        }
+        manifest = {
+            "format": versions.FORMAT,
+            "identity": self.identity,
+            "index_type": vectors.kind(self.vectors),
+            "counts": counts,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": files,
+            **extra,
+        }
+        version = versions.publish(self.index_dir, self.tmp, manifest)
+        self._committed = True
+        versions.collect(self.index_dir, version.name, keep_versions)
+        return version
