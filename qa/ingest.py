@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import errno
 import hashlib
 import json
@@ -12,20 +11,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from charset_normalizer import from_bytes
+from typing import BinaryIO
 
 from .formats import SUPPORTED, BadRecord, Record, parse
 from .settings import Settings
+from .text import clean, decode, derive_title
+
+__all__ = ["Article", "Skipped", "clean", "decode", "derive_title", "read_file", "scan"]
 
 log = logging.getLogger(__name__)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANKS = re.compile(r"\n\s*\n\s*")
-_SPACES = re.compile(r"[ \t\u00a0]+")
-# UTF-32 LE first: its mark begins with the UTF-16 LE one.
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _WORDS = re.compile(r"[^\W_]")
 _PATH_MAX = os.pathconf("/", "PC_PATH_MAX") if hasattr(os, "pathconf") else 4096
 _TOO_LONG = "path is too long for the system (over PATH_MAX) - move it nearer the corpus folder"
@@ -69,51 +64,6 @@ class Skipped:
     keep: bool = False
 
 
-def clean(text: str) -> str:
-    """Normalise line ends and spacing, drop control characters, fold runs of blank lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    text = _CONTROL.sub("", text)
-    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", text).strip()
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if not sample:
-        return False
-    controls = len(_CONTROL.findall(sample.decode("latin-1")))
-    return b"\x00" in sample and controls / len(sample) > 0.05 or controls / len(sample) > 0.3
-
-
-def decode(data: bytes) -> str | None:
-    """Text of ``data``: UTF-16/32 when a byte-order mark says so, UTF-8 when it is, else
-    the encoding charset-normalizer finds. None for binary data."""
-    for bom, encoding in _BOMS:  # before the binary test: UTF-16/32 text is full of NULs
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue  # a UTF-16 LE text may begin like a UTF-32 LE BOM
-    if _looks_binary(data):
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.chaos > 0.3:
-        return None
-    return data.decode(best.encoding, errors="replace")
-
-
-def derive_title(text: str, limit: int = 90) -> str:
-    """A headline for an article without one: its first sentence, shortened at a word."""
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].strip()
-    if len(first) <= limit:
-        return first.rstrip(".")
-    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
 def _article(rel: str, record: Record) -> Article | Skipped:
     text = clean(record.text)
     article_id = f"{rel}#{record.key}" if record.key else rel
@@ -133,6 +83,20 @@ def _article(rel: str, record: Record) -> Article | Skipped:
     )
 
 
+def _read_settled(fh: BinaryIO, size: int, limit: int) -> bytes | None:
+    """The whole file, or None while it keeps changing. Reads one byte past the size
+    from the stat: more bytes (or fewer) mean it is being written, so stat and read it
+    once more; a file read mid-write would be indexed truncated."""
+    for attempt in range(2):
+        if attempt:
+            size = min(os.fstat(fh.fileno()).st_size, limit + 1)  # grown past the cap?
+            fh.seek(0)
+        data = fh.read(size + 1)
+        if len(data) == size:
+            return data
+    return None
+
+
 def read_file(path: Path, rel: str, settings: Settings) -> Iterator[Article | Skipped]:
     """Articles in one file, or the reason it was skipped."""
     size = path.stat().st_size
@@ -140,8 +104,15 @@ def read_file(path: Path, rel: str, settings: Settings) -> Iterator[Article | Sk
         mb = settings.max_file_bytes / 2**20
         yield Skipped(rel, f"file is {size / 2**20:.1f} MB, over the {mb:g} MB limit")
         return
-    with path.open("rb") as fh:  # bounded read: the file may grow after the stat
-        data = fh.read(settings.max_file_bytes + 1)
+    with path.open("rb") as fh:
+        data = _read_settled(fh, size, settings.max_file_bytes)
+    if data is None:
+        yield Skipped(rel, "file changed while being read - it will be indexed on the next build")
+        return
+    if len(data) > settings.max_file_bytes:
+        mb = settings.max_file_bytes / 2**20
+        yield Skipped(rel, f"file is {len(data) / 2**20:.1f} MB, over the {mb:g} MB limit")
+        return
     if not data.strip():
         yield Skipped(rel, "empty file")
         return

@@ -385,3 +385,47 @@ def test_the_web_report_escapes_names_and_markdown() -> None:
     assert ("- **skipped** `a*b*.txt`: duplicate of \\_c\\_ \\[x\\]\\(http\\:\\/\\/e\\.vil\\)"
             in lines)
     assert "- **refused** `news [1].txt`: unsupported \\<b\\>type\\<\\/b\\>" in lines
+
+
+class _Growing:
+    """A file handle whose file gets ``chunk`` appended before each of its first
+    ``times`` reads: a log or a download still being written."""
+
+    def __init__(self, fh, path: Path, times: int, chunk: bytes) -> None:
+        self.fh, self.path, self.times, self.chunk = fh, path, times, chunk
+
+    def read(self, n: int = -1) -> bytes:
+        if self.times:
+            self.times -= 1
+            with open(self.path, "ab") as out:
+                out.write(self.chunk)
+        return self.fh.read(n)
+
+    def __getattr__(self, name: str):
+        return getattr(self.fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+
+@pytest.mark.parametrize("times", [1, 1000])
+def test_a_file_growing_while_read_is_never_indexed_truncated(tmp_path: Path, monkeypatch,
+                                                              times: int) -> None:
+    story = tmp_path / "live.txt"
+    story.write_text("Live blog\n\nThe first update arrived at noon.")
+    real_open = Path.open
+
+    def open_(self: Path, *args, **kwargs):
+        fh = real_open(self, *args, **kwargs)
+        return _Growing(fh, self, times, b" Another update.") if self == story else fh
+
+    monkeypatch.setattr(Path, "open", open_)
+    item = _scan(tmp_path)["live.txt"]
+    if times == 1:  # grew once, then settled: read again, whole
+        assert item.text == "The first update arrived at noon. Another update."
+    else:
+        assert item.reason == ("file changed while being read - it will be indexed on the "
+                               "next build")
