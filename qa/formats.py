@@ -12,9 +12,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from dateutil import parser as dateparser
+from .dates import iso_date
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 
@@ -32,8 +31,6 @@ _HEADER = re.compile(
 _AGENCY = re.compile(r"(\()?([A-Za-z][A-Za-z&.' -]{0,30})(?(1)\))")
 _FILENAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Two defaults that differ in year, month and day: a part both parses agree on was written.
-_DEFAULTS = (datetime(1900, 1, 1), datetime(2000, 2, 2))
 
 
 @dataclass(frozen=True)
@@ -56,26 +53,6 @@ class BadRecord(ValueError):
         super().__init__(reason)
         self.key = key
         self.reason = reason
-
-
-def iso_date(value: object) -> str | None:
-    """An ISO ``YYYY-MM-DD`` for a date-like value, or None when it is not a whole date
-    (a bare time, a month or a year is not)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value).date().isoformat()
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    if not isinstance(value, str) or not value.strip() or len(value) > 64:
-        return None
-    try:
-        first, second = (dateparser.parse(value, default=d).date() for d in _DEFAULTS)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    # "10:30", "March" or "2024" would borrow the missing parts from a default: not a date.
-    return first.isoformat() if first == second else None
 
 
 def parse(name: str, text: str) -> Iterator[Record | BadRecord]:
