@@ -1,13 +1,18 @@
 """Saving articles uploaded through the web app into the corpus folder, safely.
 
-Names are reduced to a plain file name (no folders, no dot files, no ``..``), and a file
-is only saved if it would be indexed: a binary or empty upload is refused up front.
+Names are reduced to a plain file name (no folders, no dot files, no ``..``) that keeps
+letters and digits of any script (``报告.txt``, ``Über.txt``). A file is only saved if it
+would be indexed: a binary or empty upload is refused up front. An upload never replaces
+a different file: a name already taken gets ``-2``, ``-3``... unless the bytes are the same.
 """
 
 from __future__ import annotations
 
+import filecmp
+import os
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +21,10 @@ from .ingest import Article, Skipped, read_file
 from .settings import Settings
 
 UPLOAD_FOLDER = "uploads"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._]+(?:-[^A-Za-z0-9._]*)*|-{2,}")
+_DASHES = re.compile(r"-{2,}")
+_NAME_BYTES = 180  # of the stem: the whole name, "-NN" and ".part" stay under 255 bytes
+_MAX_COPIES = 1000
+NO_LETTERS = "the file name has no letters or digits - rename it and upload again"
 
 
 @dataclass(frozen=True)
@@ -25,21 +33,66 @@ class UploadResult:
     refused: tuple[Skipped, ...]  # by original file name, with the reason
 
 
+def _kept(ch: str) -> bool:
+    # Letters, digits and combining marks of any script; every other character (path
+    # separators, controls, bidi overrides, shell and Markdown punctuation) becomes "-".
+    return ch in "._-" or unicodedata.category(ch)[0] in "LNM"
+
+
+def _split(name: str) -> tuple[str, str]:
+    """``(stem, suffix)`` of the plain file name in ``name``, NFC-normalised."""
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    return (stem, suffix.lower()) if dot else (base, "")
+
+
 def safe_name(name: str) -> str | None:
     """A harmless file name for ``name`` keeping its extension, or None if nothing is left."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
+    stem, suffix = _split(name)
+    if f".{suffix}" not in SUPPORTED:
         return None
-    stem = _UNSAFE.sub("-", stem).strip(".-_")[:80]
-    suffix = suffix.lower()
-    return f"{stem}.{suffix}" if stem and f".{suffix}" in SUPPORTED else None
+    stem = _DASHES.sub("-", "".join(ch if _kept(ch) else "-" for ch in stem)).strip(".-_")
+    stem = stem.encode()[:_NAME_BYTES].decode("utf-8", "ignore")  # never half a character
+    if not any(ch.isalnum() for ch in stem):
+        return None
+    return f"{stem}.{suffix}"
+
+
+def _refusal(name: str) -> str:
+    """Why ``safe_name(name)`` gave nothing."""
+    suffix = _split(name)[1]
+    if f".{suffix}" in SUPPORTED:
+        return NO_LETTERS
+    kinds = ", ".join(sorted(SUPPORTED))
+    return f"unsupported file type {'.' + suffix if suffix else '(none)'} - upload one of {kinds}"
+
+
+def _place(tmp: Path, folder: Path, name: str) -> str:
+    """Move ``tmp`` into ``folder`` as ``name``, or ``name-2``... if another file has it.
+
+    ``os.link`` fails when the name exists, so two uploads at once cannot both take it.
+    """
+    stem, _, suffix = name.rpartition(".")
+    for n in range(1, _MAX_COPIES + 1):
+        candidate = name if n == 1 else f"{stem}-{n}.{suffix}"
+        destination = folder / candidate
+        if destination.is_file() and filecmp.cmp(destination, tmp, shallow=False):
+            tmp.unlink()  # the same bytes again: nothing to change
+            return candidate
+        try:
+            os.link(tmp, destination)
+        except FileExistsError:
+            continue
+        tmp.unlink()
+        return candidate
+    tmp.unlink()
+    raise FileExistsError(f"{_MAX_COPIES} uploads are already called {name}")
 
 
 def save_uploads(files: list[tuple[Path, str]], settings: Settings) -> UploadResult:
     """Copy each ``(temporary path, original name)`` into ``corpus/uploads/``.
 
-    An upload with the name of an earlier one replaces it (the article is then updated).
+    An upload never replaces a different file: a taken name gets a ``-2``... suffix.
     """
     target_dir = settings.corpus_dir / UPLOAD_FOLDER
     saved: list[str] = []
@@ -48,8 +101,7 @@ def save_uploads(files: list[tuple[Path, str]], settings: Settings) -> UploadRes
         display = original.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         name = safe_name(original)
         if name is None:
-            kinds = ", ".join(sorted(SUPPORTED))
-            refused.append(Skipped(display, f"unsupported file type - upload one of {kinds}"))
+            refused.append(Skipped(display, _refusal(original)))
             continue
         size = path.stat().st_size
         if size > settings.max_upload_bytes:
@@ -63,9 +115,10 @@ def save_uploads(files: list[tuple[Path, str]], settings: Settings) -> UploadRes
             refused.append(Skipped(display, reason))
             continue
         target_dir.mkdir(parents=True, exist_ok=True)
-        destination = target_dir / name
-        tmp = destination.with_name(f".{name}.part")
-        shutil.copyfile(path, tmp)
-        tmp.replace(destination)  # the corpus never holds a half-copied file
-        saved.append(f"{UPLOAD_FOLDER}/{name}")
+        tmp = target_dir / f".{name}.{os.getpid()}.part"
+        shutil.copyfile(path, tmp)  # the corpus never holds a half-copied file
+        try:
+            saved.append(f"{UPLOAD_FOLDER}/{_place(tmp, target_dir, name)}")
+        except FileExistsError as exc:
+            refused.append(Skipped(display, f"{exc} - rename it and upload again"))
     return UploadResult(tuple(saved), tuple(refused))

@@ -75,7 +75,8 @@ def test_filters_that_match_nothing_say_so(indexed: Retriever) -> None:
     ("name", "expected"),
     [("../../etc/passwd.txt", "passwd.txt"), ("robot chef; rm -rf.txt", "robot-chef-rm-rf.txt"),
      (".bashrc.md", "bashrc.md"), ("C:\\Users\\x\\story.HTML", "story.html"),
-     ("payload.exe", None), ("noextension", None), ("....txt", None)],
+     ("payload.exe", None), ("noextension", None), ("....txt", None),
+     ("报告.txt", "报告.txt"), ("Über.txt", "Über.txt"), ("news (1).txt", "news-1.txt")],
 )
 def test_upload_names_are_made_safe(name: str, expected: str | None) -> None:
     assert safe_name(name) == expected

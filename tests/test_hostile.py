@@ -429,3 +429,56 @@ def test_a_file_growing_while_read_is_never_indexed_truncated(tmp_path: Path, mo
     else:
         assert item.reason == ("file changed while being read - it will be indexed on the "
                                "next build")
+
+
+# -- item 4: uploads keep Unicode names and never overwrite another article ---------------
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("报告.txt", "报告.txt"), ("Über.txt", "Über.txt"), ("U\u0308ber.txt", "Über.txt"),
+     ("café—notes.md", "café-notes.md"), ("नमस्ते.txt", "नमस्ते.txt"),
+     ("a b.txt", "a-b.txt"), ("news (1).txt", "news-1.txt"), ("news [1].txt", "news-1.txt"),
+     ("x\n\u202e`y`*.txt", "x-y.txt"), ("!!!.txt", None), ("报告.exe", None)],
+)
+def test_upload_names_keep_unicode_letters(name: str, expected: str | None) -> None:
+    from qa.uploads import safe_name
+
+    assert safe_name(name) == expected
+
+
+def test_a_long_unicode_name_fits_the_file_system() -> None:
+    from qa.uploads import safe_name
+
+    name = safe_name("报" * 300 + ".txt")
+    assert name is not None and name.endswith("报.txt") and len(name.encode()) <= 200
+
+
+def test_uploads_never_replace_a_different_article(tmp_path: Path) -> None:
+    from qa.uploads import save_uploads
+
+    settings = Settings(corpus_dir=tmp_path / "corpus")
+    files = []
+    for i, name in enumerate(["a b.txt", "a-b.txt", "news (1).txt", "news [1].txt", "报告.txt"]):
+        path = tmp_path / f"upload{i}"
+        path.write_text(f"Story {i}\n\nThe harbour story number {i} went on for a while.")
+        files.append((path, name))
+    result = save_uploads(files, settings)
+    assert result.saved == ("uploads/a-b.txt", "uploads/a-b-2.txt", "uploads/news-1.txt",
+                            "uploads/news-1-2.txt", "uploads/报告.txt")
+    again = save_uploads([files[0], files[1]], settings)  # byte-identical: the same files
+    assert again.saved == ("uploads/a-b.txt", "uploads/a-b-2.txt")
+    folder = settings.corpus_dir / "uploads"
+    assert len(list(folder.iterdir())) == 5
+    assert (folder / "a-b-2.txt").read_text().startswith("Story 1")
+
+
+def test_an_upload_refusal_gives_the_right_reason(tmp_path: Path) -> None:
+    from qa.uploads import save_uploads
+
+    story = tmp_path / "s"
+    story.write_text(GOOD)
+    result = save_uploads([(story, "报告.exe"), (story, "!!!.txt"), (story, "noext")],
+                          Settings(corpus_dir=tmp_path / "corpus"))
+    reasons = {s.id: s.reason for s in result.refused}
+    assert "unsupported file type .exe" in reasons["报告.exe"]
+    assert "unsupported file type (none)" in reasons["noext"]
+    assert reasons["!!!.txt"] == "the file name has no letters or digits - rename it and upload again"
