@@ -6,7 +6,7 @@ manifest, publishing a new version atomically and deleting old ones.
       .lock                    held by the one writer
       versions/<version>/      manifest.json and the files it lists with their sha256
 
-Version names are ``v<8-digit sequence>-<UTC time>``: they sort in build order, so old
+Version names are ``v<8-digit sequence>-<UTC time>-<random>``: they sort in build order, so old
 versions are found by name, not by directory times. Publishing renames a complete,
 fsynced directory into ``versions/`` and only then replaces CURRENT (``os.replace`` is
 atomic): a reader sees the old version or the new one, never half of one.
@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def published(index_dir: Path) -> list[str]:
 def next_name(index_dir: Path) -> str:
     """A name that sorts after every existing version (call under the writer lock)."""
     seq = max((_sequence(n) for n in published(index_dir)), default=0) + 1
-    return f"v{seq:08d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+    return f"v{seq:08d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
 
 
 def fsync_tree(root: Path) -> None:
