@@ -78,32 +78,36 @@ class ChatApp:
         self._check_lock = threading.Lock()
         self._checked = time.monotonic()
 
-    def _follow_rebuilds(self) -> bool:
+    def _follow_rebuilds(self) -> None:
         """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s
-        by one request at a time); True when a new version was switched in."""
+        by one request at a time)."""
         with self._check_lock:
             if time.monotonic() - self._checked < 5 or self.rebuild_lock.locked():
-                return False
+                return
             self._checked = time.monotonic()
-        return self.retriever.refresh()
+        self.retriever.refresh()
 
-    def _index_outputs(self, switched: bool) -> tuple:
-        """The status line and source menu, updated only when the index changed."""
-        if not switched:
-            return gr.skip(), gr.skip()
-        return status_line(self.retriever), gr.update(choices=self.sources())
+    def page_state(self) -> tuple:
+        """Status line, source menu and version name for a page being loaded."""
+        return (status_line(self.retriever), gr.update(choices=self.sources()),
+                self.retriever.snapshot.name)
+
+    def _index_outputs(self, shown: str | None) -> tuple:
+        """The status line and source menu, when the page shows another version."""
+        if shown == self.retriever.snapshot.name:
+            return gr.skip(), gr.skip(), gr.skip()
+        return self.page_state()
 
     # -- chat -----------------------------------------------------------------------------
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
-                k: float, since: str, until: str, source: str | None):
+                k: float, since: str, until: str, source: str | None, shown: str | None):
         history = list(history or [])
         question = message.strip() if isinstance(message, str) else ""
         if not question:
-            return history, "", previous_query, gr.skip(), gr.skip()
+            return history, "", previous_query, gr.skip(), gr.skip(), gr.skip()
         history.append({"role": "user", "content": question[: self.settings.max_question_chars]})
-        switched = False
         try:
-            switched = self._follow_rebuilds()
+            self._follow_rebuilds()
             result = answer(self.retriever, question, previous_query=previous_query,
                             k=_whole(k), filters=_filters(mode, since, until, source))
             reply = answer_html(result, self.retriever.settings.min_relevance)
@@ -114,7 +118,7 @@ class ChatApp:
             log.exception("chat failed")
             reply = error_html(SOMETHING_WRONG)
         history.append({"role": "assistant", "content": reply})
-        return (history, "", previous_query, *self._index_outputs(switched))
+        return (history, "", previous_query, *self._index_outputs(shown))
 
     def api_search(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
                    until: str = "", source: str = "") -> list[dict]:
@@ -188,6 +192,7 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
                     "with where it came from.")
         status = gr.Markdown(status_line(retriever), elem_id="qa-status")
         previous_query = gr.State(None)
+        shown = gr.State(None)  # the index version this page's status line describes
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", height=560, elem_id="qa-chat",
@@ -221,9 +226,11 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         inputs = [box, chatbot, previous_query, mode, k, since, until, source]
         outputs = [chatbot, box, previous_query]
         for trigger in (box.submit, ask.click):
-            trigger(chat.respond, inputs, [*outputs, status, source], api_visibility="private",
+            trigger(chat.respond, [*inputs, shown], [*outputs, status, source, shown],
+                    api_visibility="private",
                     concurrency_limit=4, concurrency_id="chat")
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
+        app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
         add.click(chat.add_articles, [files, token], [report, status, source],
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")

@@ -9,6 +9,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -38,34 +39,43 @@ def _get(url: str) -> tuple[int, str]:
         return e.code, e.read().decode(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`python app.py` in a fresh folder holding only corpus/: it must index, then serve."""
-    home = tmp_path_factory.mktemp("app")
-    (home / "corpus").mkdir()
-    shutil.copy(SEED, home / "corpus" / SEED.name)
+def start_app(home: Path, index: Path) -> tuple[subprocess.Popen, str]:
+    """`python app.py` serving ``home/corpus`` from ``index`` on a free loopback port,
+    once it answers HTTP (indexing the corpus first if there is no index)."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(home / "index"),
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(index),
            "QA_CORPUS": str(home / "corpus")}
-    log = (home / "server.log").open("w")
+    log = (home / f"server-{port}.log").open("w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
                             cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 240
     while time.time() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"app exited: {(home / 'server.log').read_text()}")
+            pytest.fail(f"app exited: {(home / f'server-{port}.log').read_text()}")
         try:
             if _get(url)[0] == 200:
-                break
+                return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        pytest.fail("app did not start")
-    yield {"url": url, "home": home, "port": port}
+    proc.kill()
+    pytest.fail("app did not start")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     proc.wait(20)
-    log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python app.py` in a fresh folder holding only corpus/: it must index, then serve."""
+    home = tmp_path_factory.mktemp("app")
+    (home / "corpus").mkdir()
+    shutil.copy(SEED, home / "corpus" / SEED.name)
+    proc, url = start_app(home, home / "index")
+    yield {"url": url, "home": home}
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
@@ -272,17 +282,71 @@ def test_date_and_source_filters_in_the_app(page, server) -> None:
     assert ANSWER in ask(page, GOR)
 
 
-def test_running_app_picks_up_a_rebuild_made_with_the_cli(server) -> None:
+def _cli_index(home: Path, index: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(index)}
+    subprocess.run([sys.executable, "-m", "qa", "index", str(home / "corpus")], env=env,
+                   check=True, capture_output=True, timeout=300)
+
+
+def test_running_app_picks_up_a_rebuild_made_with_the_cli(page, server) -> None:
     from gradio_client import Client
 
     home = server["home"]
     (home / "corpus" / "cli-added.txt").write_text(
         "Lighthouse keeper retires\n\nThe last lighthouse keeper on Fair Isle retired on "
         "Monday after 41 years tending the lamp.")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(home / "index")}
-    subprocess.run([sys.executable, "-m", "qa", "index", str(home / "corpus")], env=env,
-                   check=True, capture_output=True, timeout=300)
+    before = page.locator("#qa-status").inner_text()
+    _cli_index(home, home / "index")
     time.sleep(6)  # the app looks for a new index version every 5 seconds
     hits = Client(server["url"], verbose=False).predict(
         "when did the lighthouse keeper retire?", 3, "hybrid", "", "", "", api_name="/search")
     assert hits[0]["article_id"] == "cli-added.txt"
+    # The page loaded before the rebuild: its status line follows on the next answer.
+    ask(page, "when did the lighthouse keeper retire?")
+    page.locator("#qa-status").filter(has_text="2 articles").wait_for(timeout=10_000)
+    assert page.locator("#qa-status").inner_text() != before
+
+
+def test_two_app_processes_on_one_index_both_switch_without_errors(tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    home, index = tmp_path, tmp_path / "index"
+    (home / "corpus").mkdir()
+    shutil.copy(SEED, home / "corpus" / SEED.name)
+    apps = [start_app(home, index)]
+    apps.append(start_app(home, index))  # the second finds the index the first built
+    errors: list[str] = []
+    versions: list[set[str]] = [set(), set()]
+    stop = threading.Event()
+
+    def keep_asking(n: int) -> None:
+        client = Client(apps[n][1], verbose=False)
+        while not stop.is_set():
+            try:
+                hits = client.predict(GOR, 3, "hybrid", "", "", "", api_name="/search")
+                assert len(hits) == 3 and len({h["version"] for h in hits}) == 1
+                versions[n].add(hits[0]["version"])
+            except Exception as exc:  # noqa: BLE001 - any failure during a switch counts
+                errors.append(f"app {n}: {exc!r}")
+
+    askers = [threading.Thread(target=keep_asking, args=(n,)) for n in (0, 1)]
+    for thread in askers:
+        thread.start()
+    try:
+        for round_ in range(3):
+            (home / "corpus" / f"new-{round_}.txt").write_text(
+                f"Harbour news {round_}\n\nThe harbour reopened after repairs, round {round_}.")
+            _cli_index(home, index)
+            current = (index / "CURRENT").read_text().split()[0]
+            deadline = time.time() + 30
+            while time.time() < deadline and not all(current in v for v in versions):
+                time.sleep(0.5)
+            assert all(current in v for v in versions), (current, versions)
+    finally:
+        stop.set()
+        for thread in askers:
+            thread.join()
+        for proc, _ in apps:
+            stop_app(proc)
+    assert errors == []
+    assert all(len(v) == 4 for v in versions)  # the first version and three rebuilds
