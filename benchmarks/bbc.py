@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from common import BBC, dev_questions, peak_rss_bytes, rss_bytes
-from qa import Retriever, SentenceTransformerEmbedder, Settings, build_index, vectors
+from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index, vectors
 from qa.embed import bundled_model_dir
-from qa.store import open_current
+from qa.versions import open_current
 
 
 class LookupEmbedder:
@@ -68,7 +68,7 @@ def hit_at_5(retriever: Retriever, mode: str) -> float:
     hits = 0
     for q in questions:
         answer = " ".join(q["answer"].split()).lower()
-        found = retriever.search(q["question"], k=5, mode=mode)
+        found = retriever.search(q["question"], k=5, filters=Filters(mode=mode))
         hits += any(h.article_id == q["article"] and answer in " ".join(h.text.split()).lower()
                     for h in found)
     return hits / len(questions)

@@ -18,6 +18,8 @@ from qa import Retriever, Settings
 from qa.answer import answer
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news" / "dev-questions.jsonl"
+if not DEV.exists():
+    sys.exit(f"{DEV} is missing: this script reads the shared corpora beside the repository")
 OFF_TOPIC = [
     "Who won the 1966 football World Cup final at Wembley?",
     "How do I bake sourdough bread at home?",

@@ -5,13 +5,24 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sys
 from pathlib import Path
 
 import numpy as np
 
-DATA = Path("/work/shared/data/bbc-news")
+#: The team's shared corpora sit beside the repository; a user's clone has none.
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHARED / "bbc-news"
 BBC = DATA / "news"
 DEV_QUESTIONS = DATA / "dev-questions.jsonl"
+
+
+def require(*paths: Path) -> None:
+    """Stop with one line when shared data a benchmark needs is missing."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        sys.exit(f"{missing[0]} is missing: this benchmark reads the shared corpora "
+                 "(../shared/data beside the repository); the test suite does not need them")
 
 
 def rss_bytes() -> int:

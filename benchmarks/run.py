@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import loadavg  # noqa: E402
+from common import BBC, DEV_QUESTIONS, loadavg, require  # noqa: E402
 
 GB = 1024**3
 
@@ -175,6 +175,7 @@ def main() -> None:
     if args.table:
         print(table(json.loads(args.table.read_text())))
         return
+    require(BBC, DEV_QUESTIONS)
 
     sizes = ([int(float(s)) for s in args.sizes.replace("M", "e6").replace("k", "e3").split(",")]
              if args.sizes else ([2_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]))

@@ -13,8 +13,10 @@ import numpy as np
 
 from common import dev_questions, folder_bytes, peak_rss_bytes, percentiles, rss_bytes
 from synthetic import Generator, passage_texts, read_seed
-from qa import Article, Passage, Retriever, SentenceTransformerEmbedder, Settings, vectors
-from qa.store import IndexWriter, open_current
+from qa import Article, Filters, Passage, Retriever, SentenceTransformerEmbedder, Settings, vectors
+from qa.ranking import rank
+from qa.versions import open_current
+from qa.writer import IndexWriter
 
 PER_ARTICLE = 10  # synthetic passages per synthetic article
 CHUNK = 10_000
@@ -40,10 +42,10 @@ def build(seed_version: Path, index_dir: Path, n: int) -> dict:
                                   title=parts[0][:80], text=body,
                                   date=f"20{a % 20 + 5:02d}-0{a % 9 + 1}-1{a % 9}",
                                   source="synthetic")
-                writer.put_article(article)
+                writer.table.put_article(article)
                 offset = 0
                 for seq, text in enumerate(parts):
-                    ids.append(writer.add_passage(Passage(article.id, seq, offset,
+                    ids.append(writer.table.add_passage(Passage(article.id, seq, offset,
                                                           offset + len(text), text)))
                     offset += len(text) + 1
             writer.add_vectors(ids, gen.vectors(start, stop))
@@ -92,23 +94,23 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     retriever = Retriever.load(settings=settings, embedder=embedder)
     asked = queries(seed_version, count)
     for q in asked[:5]:  # warm-up: first calls initialise kernels and caches
-        retriever.search(q, mode="hybrid")
-    out: dict = {"passages": retriever.vectors.ntotal,
-                 "index_type": vectors.kind(retriever.vectors), "queries": len(asked),
+        retriever.search(q, filters=Filters(mode="hybrid"))
+    out: dict = {"passages": retriever.snapshot.vectors.ntotal,
+                 "index_type": vectors.kind(retriever.snapshot.vectors), "queries": len(asked),
                  "nprobe": settings.ann_nprobe}
-    raw = faiss_params(retriever.vectors)
+    raw = faiss_params(retriever.snapshot.vectors)
     out.update(raw)
     times: dict[str, list[float]] = {"encode": [], "dense": [], "hybrid": []}
     for q in asked:
         for mode in ("dense", "hybrid"):
             t = time.perf_counter()
-            retriever.search(q, k=5, mode=mode)
+            retriever.search(q, k=5, filters=Filters(mode=mode))
             times[mode].append(time.perf_counter() - t)
         t = time.perf_counter()
         embedder.embed_query(q)
         times["encode"].append(time.perf_counter() - t)
     out.update({mode: percentiles(ts) for mode, ts in times.items()})
-    version = open_current(index_dir, verify=False)
+    version = open_current(index_dir, check_files=False)
     out["vectors_file_bytes"] = (version.path / "vectors.faiss").stat().st_size
     out["bm25_bytes"] = folder_bytes(version.path / "bm25")
     out["table_bytes"] = (version.path / "passages.sqlite").stat().st_size
@@ -119,15 +121,16 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     parts: dict[str, list[float]] = {"vector_search": [], "bm25_search": []}
     for q, v in zip(asked, qv):
         t = time.perf_counter()
-        vectors.search(retriever.vectors, v, settings.candidates, nprobe=settings.ann_nprobe)
+        vectors.search(retriever.snapshot.vectors, v, settings.candidates, nprobe=settings.ann_nprobe)
         parts["vector_search"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        retriever.lexical.search(q, settings.candidates)
+        retriever.snapshot.lexical.search(q, settings.candidates)
         parts["bm25_search"].append(time.perf_counter() - t)
     out.update({name: percentiles(ts) for name, ts in parts.items()})
     # Recall@10 of the product's dense ranking against an exact scan of the same vectors.
-    got = [[pid for pid, _ in retriever.rank(q, 10, mode="dense")] for q in asked]
-    ids, vecs = vectors.all_vectors(retriever.vectors)
+    got = [[pid for pid, _ in rank(retriever.snapshot, retriever.embedder, retriever.settings, q, 10,
+                                  Filters(mode="dense"))] for q in asked]
+    ids, vecs = vectors.all_vectors(retriever.snapshot.vectors)
     want = _exact_top(vecs, ids, qv, 10)
     out["recall_at_10"] = float(np.mean([len(set(g) & set(w.tolist())) / 10
                                          for g, w in zip(got, want)]))

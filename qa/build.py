@@ -99,15 +99,15 @@ class _Tally:
 def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> None:
     """Store ``article``'s passages, keeping every stored one whose text is unchanged."""
     old: dict[str, list[int]] = {}
-    for pid, text_hash in writer.passages_of(article.id):
+    for pid, text_hash in writer.table.passages_of(article.id):
         old.setdefault(text_hash, []).append(pid)
-    writer.put_article(article)
+    writer.table.put_article(article)
     for passage in splitter.split(article):
         reusable = old.get(passage.text_hash)
         if reusable:
-            writer.move_passage(reusable.pop(0), passage)
+            writer.table.move_passage(reusable.pop(0), passage)
         else:
-            writer.add_passage(passage)
+            writer.table.add_passage(passage)
     writer.delete_passages([pid for pids in old.values() for pid in pids])
 
 

@@ -156,7 +156,7 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
           as_json: bool, index_dir: Path | None) -> None:
     """Measure retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
     and/or a --questions file, for each search mode."""
-    from . import evaluate
+    from . import evaldata, evaluate
     from .search import Retriever
 
     if beir is None and questions is None:
@@ -165,16 +165,16 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
     settings = _settings(index_dir)
     reports = []
     if beir is not None:
-        collection = evaluate.load_collection(beir)
+        collection = evaldata.load_collection(beir)
         with _progress_bar(quiet) as progress:
-            where = evaluate.collection_index(collection, settings, index_dir=index_dir,
+            where = evaldata.collection_index(collection, settings, index_dir=index_dir,
                                               progress=progress)
         retriever = Retriever.load(settings=settings.with_(index_dir=where))
         reports.append(evaluate.evaluate_collection(retriever, collection, chosen))
     if questions is not None:
         retriever = Retriever.load(settings=settings)
         reports.append(evaluate.evaluate_questions(
-            retriever, evaluate.load_questions(questions), questions.name, chosen))
+            retriever, evaldata.load_questions(questions), questions.name, chosen))
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
         return

@@ -21,7 +21,6 @@ from . import tables, vectors, versions
 from .errors import IndexChanged, IndexCorrupt, IndexMismatch
 from .filters import Filters
 from .lexical import Lexical
-from .writer import BM25, VECTORS
 
 _ATTEMPTS = 3  # a version deleted while being opened: read the pointer again
 
@@ -50,8 +49,8 @@ class Snapshot:
     @classmethod
     def read(cls, version: versions.Version) -> Snapshot:
         """Load ``version``'s files (checked against the manifest by the caller)."""
-        lexical = Lexical.load(version.path / BM25)
-        vectors_ = vectors.read(version.path / VECTORS)
+        lexical = Lexical.load(version.path / versions.BM25)
+        vectors_ = vectors.read(version.path / versions.VECTORS)
         db = tables.connect_readonly(version.path)
         order, articles, days, codes, sources = tables.passage_layout(db)
         ids = lexical.ids

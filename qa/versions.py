@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"  # the FAISS index
+BM25 = "bm25"  # the bm25s keyword index folder
 _NAME = re.compile(r"^v(\d{8})-")
 
 

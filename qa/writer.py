@@ -19,14 +19,10 @@ from filelock import FileLock, Timeout
 
 from . import tables, vectors, versions
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
-from .ingest import Article
 from .lexical import Lexical
-from .split import Passage
 
 log = logging.getLogger(__name__)
 
-VECTORS = "vectors.faiss"
-BM25 = "bm25"
 
 
 class IndexWriter:
@@ -72,25 +68,14 @@ class IndexWriter:
         versions.remove_orphans(self.index_dir)
         self.tmp = folder / f".tmp-{uuid.uuid4().hex}"
         self.tmp.mkdir()
-        try:
-            previous: versions.Version | None = versions.open_current(self.index_dir)
-        except IndexNotFound:
-            previous = None
-        except (IndexCorrupt, IndexMismatch) as exc:
-            previous, self.restart_reason = None, f"previous index unusable: {exc}"
-        if previous and self.full:
-            self.restart_reason = "full rebuild requested"
-        elif previous and previous.manifest["identity"] != self.identity:
-            self.restart_reason = "model or splitter settings changed"
-        if previous and not self.restart_reason:
-            self.previous = previous
-            db = tables.connect_readonly(previous.path)
+        self.previous, self.restart_reason = _base(self.index_dir, self.identity, self.full)
+        self._stored = {}
+        if self.previous:
+            db = tables.connect_readonly(self.previous.path)
             try:
                 self._stored = dict(db.execute("SELECT id, content_hash FROM articles"))
             finally:
                 db.close()
-        else:
-            self._stored = {}
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -108,7 +93,7 @@ class IndexWriter:
             path = self.tmp / tables.FILE
             if self.previous:
                 shutil.copyfile(self.previous.path / tables.FILE, path)
-                self.vectors = vectors.read(self.previous.path / VECTORS)
+                self.vectors = vectors.read(self.previous.path / versions.VECTORS)
             else:
                 self.vectors = vectors.new_flat(int(self.identity["dim"]))
             self._table = tables.Table(path, new=self.previous is None)
@@ -119,13 +104,7 @@ class IndexWriter:
         """``{article id: content hash}`` of the previous version."""
         return dict(self._stored)
 
-    # -- changing it ----------------------------------------------------------------------
-    def put_article(self, article: Article) -> None:
-        self.table.put_article(article)
-
-    def passages_of(self, article_id: str) -> list[tuple[int, str]]:
-        return self.table.passages_of(article_id)
-
+    # -- changing it (articles and passages: through ``table``) ---------------------------
     def delete_passages(self, ids: list[int]) -> None:
         self.table.delete_passages(ids)
         self._removed.extend(ids)
@@ -133,13 +112,6 @@ class IndexWriter:
     def delete_article(self, article_id: str) -> None:
         self.delete_passages([i for i, _ in self.table.passages_of(article_id)])
         self.table.delete_article(article_id)
-
-    def move_passage(self, passage_id: int, passage: Passage) -> None:
-        """Keep a stored passage (and its vector) at its place in a changed article."""
-        self.table.move_passage(passage_id, passage)
-
-    def add_passage(self, passage: Passage) -> int:
-        return self.table.add_passage(passage)
 
     def add_vectors(self, ids: list[int], embeddings: np.ndarray) -> None:
         self.vectors.add_with_ids(embeddings, np.asarray(ids, dtype=np.int64))
@@ -150,32 +122,48 @@ class IndexWriter:
         table = self.table
         vectors.remove(self.vectors, self._removed)  # one pass over the index for all
         self.vectors = vectors.fit_to_size(self.vectors, ann_min_passages)
-        ids, texts = [], []
-        for pid, text in table.all_texts():
-            ids.append(int(pid))
-            texts.append(text)
-        Lexical.build(ids, texts).save(self.tmp / BM25)
-        del texts
+        _write_bm25(table, self.tmp / versions.BM25)
         counts = {"articles": table.count("articles"), "passages": table.count("passages")}
         if counts["passages"] != self.vectors.ntotal:
             raise IndexCorrupt(self.index_dir, "passage table and vectors disagree")
         table.close(commit=True)
-        vectors.write(self.vectors, self.tmp / VECTORS)
+        vectors.write(self.vectors, self.tmp / versions.VECTORS)
         files = {
             p.relative_to(self.tmp).as_posix(): versions.sha256_file(p)
             for p in sorted(self.tmp.rglob("*"))
             if p.is_file()
         }
-        manifest = {
-            "format": versions.FORMAT,
-            "identity": self.identity,
-            "index_type": vectors.kind(self.vectors),
-            "counts": counts,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": files,
-            **extra,
-        }
+        manifest = {"format": versions.FORMAT, "identity": self.identity,
+                    "index_type": vectors.kind(self.vectors), "counts": counts,
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "files": files, **extra}
         version = versions.publish(self.index_dir, self.tmp, manifest)
         self._committed = True
         versions.collect(self.index_dir, version.name, keep_versions)
         return version
+
+
+def _base(index_dir: Path, identity: dict,
+          full: bool) -> tuple[versions.Version | None, str | None]:
+    """The version a build starts from, or None and why it starts from nothing."""
+    try:
+        previous = versions.open_current(index_dir)
+    except IndexNotFound:
+        return None, None
+    except (IndexCorrupt, IndexMismatch) as exc:
+        return None, f"previous index unusable: {exc}"
+    if full:
+        return None, "full rebuild requested"
+    if previous.manifest["identity"] != identity:
+        return None, "model or splitter settings changed"
+    return previous, None
+
+
+def _write_bm25(table: tables.Table, folder: Path) -> None:
+    """The keyword index of every passage, rebuilt whole (document frequencies stay exact
+    after removals)."""
+    ids, texts = [], []
+    for pid, text in table.all_texts():
+        ids.append(int(pid))
+        texts.append(text)
+    Lexical.build(ids, texts).save(folder)

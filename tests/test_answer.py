@@ -99,7 +99,7 @@ def test_uploads_are_validated_before_saving(tmp_path: Path) -> None:
 
 
 def test_uploads_need_the_token_when_one_is_set(indexed: Retriever, tmp_path: Path) -> None:
-    from qa.web import ChatApp
+    from qa.chat import ChatApp
 
     settings = indexed.settings.with_(upload_token="s3cret", corpus_dir=tmp_path / "c")
     story = tmp_path / "story.txt"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from qa import Retriever, Settings, tables
-from qa.evaluate import (
-    EvalDataError, Question, article_metrics, collection_index, evaluate_collection,
-    evaluate_questions, load_collection, load_questions,
+from qa.evaldata import (
+    EvalDataError, Question, collection_index, load_collection, load_questions,
 )
+from qa.evaluate import article_metrics, evaluate_collection, evaluate_questions
 
 DOCS = {
     "D1": "The harbour was closed by a winter storm that wrecked the breakwater.",

@@ -12,7 +12,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from qa import Filters, Retriever, Settings, build_index, vectors
 from qa.ranking import rank
 from qa.versions import open_current
-from qa.writer import VECTORS
+from qa.versions import VECTORS
 
 DIM = 16
 
