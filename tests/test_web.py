@@ -3,6 +3,7 @@ gradio_client and plain HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -303,7 +304,10 @@ def test_running_app_picks_up_a_rebuild_made_with_the_cli(page, server) -> None:
     assert hits[0]["article_id"] == "cli-added.txt"
     # The page loaded before the rebuild: its status line follows on the next answer.
     ask(page, "when did the lighthouse keeper retire?")
-    page.locator("#qa-status").filter(has_text="2 articles").wait_for(timeout=10_000)
+    index = home / "index"
+    current = index / "versions" / (index / "CURRENT").read_text().split()[0]
+    count = json.loads((current / "manifest.json").read_text())["counts"]["articles"]
+    page.locator("#qa-status").filter(has_text=f"{count} articles").wait_for(timeout=10_000)
     assert page.locator("#qa-status").inner_text() != before
 
 
