@@ -7,6 +7,7 @@ embedded; everything else keeps its stored vector.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .dedupe import NearDuplicate, near_duplicates
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import EmptyCorpus
+from .errors import EmptyCorpus, IndexWriteFailed
 from .ingest import Article, Skipped, scan
 from .settings import Settings
 from .split import Splitter
@@ -150,6 +151,14 @@ def build_index(
         min(settings.passage_tokens, embedder.max_tokens),
         settings.overlap_sentences,
     )
+    try:
+        return _update(corpus, settings, embedder, splitter, full, progress, started)
+    except (OSError, sqlite3.OperationalError) as exc:  # a full disk, a read-only folder
+        raise IndexWriteFailed(settings.index_dir, exc) from exc
+
+
+def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Splitter,
+            full: bool, progress: Progress | None, started: float) -> BuildReport:
     tally = _Tally()
     with IndexWriter(
         settings.index_dir,

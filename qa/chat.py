@@ -148,6 +148,14 @@ class ChatApp:
 
     # -- adding articles --------------------------------------------------------------------
     def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
+        """Save the uploaded files into the corpus and update the index; the report says
+        what happened to each file. Gradio's temporary copies are deleted either way."""
+        try:
+            return self._add(files or [], token, progress)
+        finally:
+            remove_uploaded(files or [])
+
+    def _add(self, files: list, token: str, progress) -> tuple:
         expected = self.settings.upload_token
         if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
             return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
@@ -165,8 +173,17 @@ class ChatApp:
             def on_progress(done: int, total: int) -> None:
                 progress((done, total), desc="Embedding passages", unit="passages")
 
-            report = build_index(self.settings.corpus_dir, settings=self.settings,
-                                 embedder=self.retriever.embedder, progress=on_progress)
+            try:
+                report = build_index(self.settings.corpus_dir, settings=self.settings,
+                                     embedder=self.retriever.embedder, progress=on_progress)
+            except Exception as exc:  # the files are saved: say so, whatever went wrong
+                if not isinstance(exc, QAError):
+                    log.exception("updating the index after an upload failed")
+                why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
+                return (f"⚠️ Saved {', '.join(saved.saved)} in the corpus, but updating the "
+                        f"index failed: {why} The files will be indexed by the next update "
+                        "that succeeds; the previous index is still serving.",
+                        gr.skip(), gr.skip())
             self.retriever.refresh()  # chat switches to the new index only now
             return (report_markdown(report, saved.refused), status_line(self.retriever),
                     gr.update(choices=self.sources()))
@@ -180,3 +197,14 @@ class ChatApp:
 
     def sources(self) -> list[str]:
         return self.retriever.snapshot.sources_shown()
+
+
+def remove_uploaded(files: list) -> None:
+    """Delete Gradio's temporary copies of uploaded files (only inside its upload folder)."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    for f in files:
+        path = Path(f).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            path.unlink(missing_ok=True)

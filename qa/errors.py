@@ -52,3 +52,12 @@ class IndexChanged(QAError):
         super().__init__(
             f"the index at {index_dir}/ changed while it was being opened - try again"
         )
+
+
+class IndexWriteFailed(QAError):
+    def __init__(self, index_dir: object, error: BaseException) -> None:
+        detail = getattr(error, "strerror", None) or str(error)
+        super().__init__(
+            f"could not write the index at {index_dir}/ ({detail}) - free disk space or fix "
+            "the folder's permissions and run again; the previous index keeps serving"
+        )

@@ -6,7 +6,14 @@ in :mod:`qa.search` / :mod:`qa.answer`, HTML in :mod:`qa.render`.
 
 from __future__ import annotations
 
+import hmac
 import logging
+from http.cookies import Morsel, SimpleCookie
+from urllib.parse import unquote
+
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
 
 from .chat import FILE_TYPES, ChatApp, gr, status_line  # first: it keeps Gradio's analytics off
 from .build import build_index
@@ -21,7 +28,8 @@ log = logging.getLogger(__name__)
 
 def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
     chat = ChatApp(retriever, settings)
-    with gr.Blocks(title="News QA", analytics_enabled=False) as app:
+    # Gradio's own temporary copies older than an hour go every 10 minutes.
+    with gr.Blocks(title="News QA", analytics_enabled=False, delete_cache=(600, 3600)) as app:
         gr.Markdown("# News QA\nAsk a question; the answer is the passage that says it, "
                     "with where it came from.")
         status = gr.Markdown(status_line(retriever), elem_id="qa-status")
@@ -34,7 +42,8 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
                                      buttons=["copy"], layout="panel")
                 with gr.Row():
                     box = gr.Textbox(placeholder="Ask about the articles…", show_label=False,
-                                     scale=5, elem_id="qa-question", max_length=1000)
+                                     scale=5, elem_id="qa-question",
+                                     max_length=settings.max_question_chars)
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
                     clear = gr.Button("New conversation", scale=1)
                 examples = chat.examples()
@@ -54,7 +63,8 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
                                     label=f"Articles ({', '.join(FILE_TYPES)})",
                                     elem_id="qa-upload")
                     token = gr.Textbox(label="Upload token", type="password",
-                                       visible=bool(settings.upload_token))
+                                       visible=bool(settings.upload_token),
+                                       elem_id="qa-token")
                     add = gr.Button("Add to index", elem_id="qa-add")
                     report = gr.Markdown(elem_id="qa-report")
         inputs = [box, chatbot, previous_query, mode, k, since, until, source]
@@ -65,6 +75,8 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
                     concurrency_limit=4, concurrency_id="chat")
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
+        # The browser sends the token with its uploads too (see UploadGate).
+        token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
         add.click(chat.add_articles, [files, token], [report, status, source],
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
@@ -84,10 +96,47 @@ def load_or_build(settings: Settings) -> Retriever:
     return Retriever.load(settings=settings, embedder=embedder)
 
 
+TOKEN_COOKIE = "qa_upload_token"
+TOKEN_COOKIE_JS = (f"(t) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(t) + "
+                   "'; path=/; SameSite=Strict'; return []; }")
+
+
+class UploadGate:
+    """ASGI middleware: with an upload token set, Gradio's upload route refuses a request
+    without it (cookie or ``X-Upload-Token`` header) before reading the body, so no file
+    from an anonymous caller reaches the disk."""
+
+    def __init__(self, app, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.token and scope["type"] == "http" and scope["path"].endswith("/upload"):
+            headers = Headers(scope=scope)
+            given = headers.get("x-upload-token") or unquote(
+                SimpleCookie(headers.get("cookie", "")).get(TOKEN_COOKIE, Morsel()).value or "")
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                await _discard_body(receive)
+                await PlainTextResponse("uploads need the upload token - enter it in the "
+                                        "Add articles panel first", 401)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _discard_body(receive, limit: int = 16 * 2**20) -> None:
+    """Read and drop a refused request's body (up to ``limit``), so the client gets the
+    answer instead of a broken connection; nothing is kept."""
+    seen, more = 0, True
+    while more and seen <= limit:
+        message = await receive()
+        seen += len(message.get("body", b""))
+        more = message.get("more_body", False)
+
+
 def launch(app: gr.Blocks, settings: Settings, **overrides: object):
     """Start serving with the safe defaults (loopback, no share link, size limits)."""
     app.queue(api_open=False, default_concurrency_limit=1)
     options = dict(
+        app_kwargs={"middleware": [Middleware(UploadGate, token=settings.upload_token)]},
         server_name=settings.host, server_port=settings.port, share=False,
         max_file_size=settings.max_upload_bytes, enable_monitoring=False, show_error=False,
         blocked_paths=[str(settings.index_dir.resolve()), str(settings.corpus_dir.resolve())],

@@ -48,22 +48,24 @@ def _articles(settings: Settings, embedder) -> frozenset[str]:
 
 
 def kill_rounds(index: Path, corpora: tuple[Path, Path], expected: tuple[frozenset, frozenset],
-                embedder, *, rounds: int, pause: float = 0.15, finish_every: int = 8,
+                embedder, *, kills: int, pause: float = 0.15, finish_every: int = 8,
                 seed: int = 1234) -> KillReport:
-    """``rounds`` builds alternating between ``corpora`` (whose article ids are
-    ``expected``), each aimed at a phase in turn and killed there, except every
-    ``finish_every``-th, which runs to the end so both outcomes occur."""
+    """Builds alternating between ``corpora`` (whose article ids are ``expected``) until
+    ``kills`` were killed, each aimed at the phases in turn; every ``finish_every``-th
+    build runs to the end instead, so both outcomes occur."""
     rng = random.Random(seed)
     report = KillReport()
     settings = Settings(index_dir=index)
-    for i in range(rounds):
+    i = 0
+    while sum(report.landed.values()) < kills:
+        i += 1
         current = _articles(settings, embedder)
         source = corpora[1] if current == expected[0] else corpora[0]
         proc = subprocess.Popen([sys.executable, str(WORKER), str(source), str(index),
                                  str(pause)], stdout=subprocess.PIPE, text=True)
-        target = PHASES[i % len(PHASES)]
+        target = PHASES[sum(report.landed.values()) % len(PHASES)]
         seen: list[str] = []
-        if (i + 1) % finish_every == 0:
+        if i % finish_every == 0:
             out, _ = proc.communicate(timeout=120)
             report.finished += 1
             assert proc.returncode == 0, out

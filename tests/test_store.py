@@ -162,7 +162,7 @@ def test_sigkill_in_every_phase_of_a_build_leaves_the_old_or_the_new_index(tmp_p
     old, new = tmp_path / "old", tmp_path / "new"
     expected = (bbc_sample(old, 0, 12), bbc_sample(new, 6, 12))
     build_index(old, settings=Settings(index_dir=index), embedder=fake)
-    report = kill_rounds(index, (old, new), expected, fake, rounds=18, finish_every=6)
+    report = kill_rounds(index, (old, new), expected, fake, kills=16, finish_every=6)
     print(report.table())
     assert report.problems == []
     assert (report.damaged, report.mixed) == (0, 0)

@@ -40,12 +40,12 @@ def _get(url: str) -> tuple[int, str]:
         return e.code, e.read().decode(errors="replace")
 
 
-def start_app(home: Path, index: Path) -> tuple[subprocess.Popen, str]:
+def start_app(home: Path, index: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
     """`python app.py` serving ``home/corpus`` from ``index`` on a free loopback port,
     once it answers HTTP (indexing the corpus first if there is no index)."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(index),
-           "QA_CORPUS": str(home / "corpus")}
+           "QA_CORPUS": str(home / "corpus"), **extra_env}
     log = (home / f"server-{port}.log").open("w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
                             cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -75,7 +75,7 @@ def server(tmp_path_factory):
     (home / "corpus").mkdir()
     shutil.copy(SEED, home / "corpus" / SEED.name)
     proc, url = start_app(home, home / "index")
-    yield {"url": url, "home": home}
+    yield {"url": url, "home": home, "pid": proc.pid}
     stop_app(proc)
 
 
@@ -354,3 +354,65 @@ def test_two_app_processes_on_one_index_both_switch_without_errors(tmp_path: Pat
             stop_app(proc)
     assert errors == []
     assert all(len(v) == 4 for v in versions)  # the first version and three rebuilds
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_a_billion_results_is_a_clear_error_and_costs_no_memory(server) -> None:
+    from gradio_client import Client
+
+    client = Client(server["url"], verbose=False)
+    before = _rss(server["pid"])
+    for k in (10**9, 5 * 10**7, -1, "abc"):
+        with pytest.raises(Exception, match="k must be a whole number"):
+            client.predict(GOR, k, "hybrid", "", "", "", api_name="/search")
+    assert _rss(server["pid"]) - before < 50 * 2**20
+    assert len(client.predict(GOR, 3, "hybrid", "", "", "", api_name="/search")) == 3
+
+
+def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "qa-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n").encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_with_a_token_set_anonymous_uploads_leave_nothing_on_disk(browser, tmp_path: Path) -> None:
+    home, temp = tmp_path / "home", tmp_path / "gradio-temp"
+    (home / "corpus").mkdir(parents=True)
+    shutil.copy(SEED, home / "corpus" / SEED.name)
+    proc, url = start_app(home, home / "index", QA_UPLOAD_TOKEN="s3cret",
+                          GRADIO_TEMP_DIR=str(temp))
+    try:
+        body, kind = _multipart("junk.txt", b"x" * 1_000_000)
+        for _ in range(5):
+            request = urllib.request.Request(url + "gradio_api/upload", data=body,
+                                             method="POST", headers={"Content-Type": kind})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 401
+            assert "upload token" in refused.value.read().decode()
+        assert not [p for p in temp.rglob("*") if p.is_file()]
+        # A person with the token uploads through the page as usual.
+        page = browser.new_page()
+        page.goto(url)
+        open_uploads(page)
+        page.locator("#qa-token input").fill("s3cret")
+        story = tmp_path / "lighthouse.txt"
+        story.write_text("Lighthouse keeper retires\n\nThe last keeper retired on Monday.")
+        page.locator("#qa-upload input[type=file]").set_input_files(str(story))
+        page.wait_for_timeout(1000)
+        page.locator("#qa-add").click()
+        page.locator("#qa-report").filter(has_text="uploads/lighthouse.txt").wait_for(
+            timeout=120_000)
+        assert (home / "corpus" / "uploads" / "lighthouse.txt").is_file()
+        assert not [p for p in temp.rglob("lighthouse.txt")]  # the temporary copy is gone
+        page.close()
+    finally:
+        stop_app(proc)
