@@ -170,6 +170,7 @@ def test_sigkill_in_every_phase_of_a_build_leaves_the_old_or_the_new_index(tmp_p
     assert all(report.landed[phase] >= 2 for phase in PHASES), report.landed
     assert report.finished == 3
     # Leftovers (unfinished folders, versions never switched to) go with the next build.
+    (new / "one-more.txt").write_text("One more story\n\nA new company opened today.")
     build_index(new, settings=Settings(index_dir=index), embedder=fake)
     left = [p.name for p in (index / "versions").iterdir()]
     assert not [name for name in left if name.startswith(".tmp")]
