@@ -35,6 +35,7 @@ test: setup browser
 	$(PY) -m pytest
 
 bench: setup
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/run.py
 
 clean:

@@ -1,8 +1,8 @@
 """From hits to an answer a reader can use: the best sentence, per-passage highlights,
 whether anything is relevant at all, and follow-up questions read in context.
 
-No generative model: the answer is the passage, and the sentence of the top passages
-most similar to the question (same embedding model) is what gets highlighted.
+No generative model: the answer is the passage, led by the sentence the reader
+(:mod:`qa.reader`) judges most likely to hold the answer, and the words that answer.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .search import Hit, Retriever
-from .sentences import sentence_scores
+from .reader import Reading, read
 from .filters import Filters
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
@@ -29,30 +31,56 @@ STOPWORDS = frozenset(
 
 
 @dataclass(frozen=True)
-class Highlight:
-    """The sentence ``hit.text[start:end]`` that best answers the question."""
-
-    start: int
-    end: int
-    score: float
-
-
-@dataclass(frozen=True)
 class Answer:
+    """An answer: the hits, each one's best sentence by the reader, and the lead."""
+
     question: str  # as asked
     query: str  # what was searched: the question, with context carried from earlier turns
     hits: tuple[Hit, ...]
-    highlights: tuple[Highlight | None, ...]  # one per hit
+    readings: tuple[Reading | None, ...]  # one per hit: its sentence that best answers
+    similarities: tuple[float, ...]  # one per hit: cosine of its passage and the question
     relevant: bool  # False: nothing in the articles is close enough; hits are only nearest
 
     @property
-    def best(self) -> tuple[Hit, Highlight] | None:
-        scored = [(h, s) for h, s in zip(self.hits, self.highlights) if s is not None]
+    def best(self) -> tuple[Hit, Reading] | None:
+        """The lead: the hit and sentence most likely to hold the answer."""
+        scored = [(h, r) for h, r in zip(self.hits, self.readings) if r is not None]
         return max(scored, key=lambda pair: pair[1].score, default=None)
+
+    @property
+    def sentence(self) -> str | None:
+        best = self.best
+        return best[0].text[best[1].start : best[1].end] if best else None
+
+    @property
+    def words(self) -> str | None:
+        """The answer words in the lead sentence, when the question asks for a type of
+        words (a name, a date, a number...) that the sentence supplies."""
+        best = self.best
+        if not best or best[1].answer is None:
+            return None
+        return best[0].text[best[1].answer[0] : best[1].answer[1]]
 
     @property
     def rewritten(self) -> bool:
         return self.query != self.question
+
+    def to_dict(self) -> dict:
+        """JSON for the API: the lead sentence and answer words with character offsets in
+        the lead hit's text, whether it is relevant, and every hit."""
+        best = self.best
+        lead = None
+        if best:
+            hit, reading = best
+            lead = {"hit": self.hits.index(hit), "sentence": self.sentence,
+                    "start": reading.start, "end": reading.end,
+                    "score": round(reading.score, 4), "kind": reading.kind,
+                    "answer": self.words,
+                    "answer_start": reading.answer[0] if reading.answer else None,
+                    "answer_end": reading.answer[1] if reading.answer else None}
+        return {"question": self.question, "query": self.query, "relevant": self.relevant,
+                "relevance": round(max(self.similarities, default=0.0), 4),
+                "lead": lead, "hits": [h.to_dict() for h in self.hits]}
 
 
 def _content_words(text: str) -> list[str]:
@@ -93,18 +121,25 @@ def answer(
     filters: Filters | None = None,
     min_relevance: float | None = None,
 ) -> Answer:
-    """Search for ``question`` (read in the context of ``previous_query``) and pick out
-    the answering sentences. ``relevant`` is False when the best sentence scores below
-    ``min_relevance`` (default: the calibrated ``Settings.min_relevance``)."""
+    """Search for ``question`` (read in the context of ``previous_query``) and read the
+    hits for the sentence that answers it. ``relevant`` is False when no passage's cosine
+    to the question reaches ``min_relevance`` (default: the calibrated
+    ``Settings.min_relevance``): an absolute measure, where the reader's probabilities
+    rank sentences of one question but did not separate answerable questions from
+    off-topic ones (benchmarks/calibrate_relevance.py)."""
     query = contextualize(question, previous_query)
+    snap = retriever.snapshot
     hits = retriever.search(query, k, filters=filters)
     threshold = retriever.settings.min_relevance if min_relevance is None else min_relevance
     if not hits:
-        return Answer(question, query, (), (), False)
+        return Answer(question, query, (), (), (), False)
     vector = retriever.embedder.embed_query(query)
-    highlights: list[Highlight | None] = []
-    for found in sentence_scores(retriever.embedder, vector, [h.text for h in hits]):
-        top = max(found, key=lambda s: s.score, default=None)
-        highlights.append(Highlight(top.start, top.end, top.score) if top else None)
-    best = max((h.score for h in highlights if h), default=0.0)
-    return Answer(question, query, tuple(hits), tuple(highlights), best >= threshold)
+    if all(h.version == snap.name for h in hits):
+        stored = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits]))
+        cosines = (stored @ vector).tolist()
+    else:  # a refresh came between: the hits' own vectors are gone with their version
+        cosines = [h.score for h in hits]
+    readings = read(query, [h.text for h in hits], [h.start for h in hits], cosines,
+                    snap.lexical)
+    return Answer(question, query, tuple(hits), tuple(readings), tuple(cosines),
+                  max(cosines) >= threshold)

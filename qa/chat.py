@@ -132,6 +132,22 @@ class ChatApp:
             raise gr.Error(SOMETHING_WRONG) from None
         return [hit.to_dict() for hit in hits]
 
+    def api_answer(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
+                   until: str = "", source: str = "") -> dict:
+        """The answer to `question`: `lead` (the sentence that answers, its offsets in
+        the lead hit's text, and the answer words with their offsets, or null),
+        `relevant`, and `hits` as from /search."""
+        try:
+            self._follow_rebuilds()
+            result = answer(self.retriever, question, k=_whole(k),
+                            filters=_filters(mode, since, until, source))
+        except QAError as exc:
+            raise gr.Error(str(exc)) from None
+        except Exception:
+            log.exception("answer failed")
+            raise gr.Error(SOMETHING_WRONG) from None
+        return result.to_dict()
+
     def examples(self) -> list[str]:
         """Candidate questions this corpus can answer, plus a few from its headlines."""
         found = []

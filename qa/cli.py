@@ -115,23 +115,33 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
 @click.option("--since", help="Only articles dated on or after YYYY-MM-DD.")
 @click.option("--until", help="Only articles dated on or before YYYY-MM-DD.")
 @click.option("--source", help="Only articles from this source.")
-@click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the answer as JSON: lead sentence, answer words (with offsets), hits.")
 @INDEX_OPTION
 def ask(question: str, k: int, mode: str | None, since: str | None, until: str | None,
         source: str | None, as_json: bool, index_dir: Path | None) -> None:
-    """Print the passages that best answer QUESTION."""
+    """Answer QUESTION: the answer words, the sentence that says them, and the passages."""
+    from .answer import answer
     from .filters import Filters
     from .search import Retriever
 
     filters = Filters(mode=mode, since=since, until=until, source=source)  # type: ignore[arg-type]
     retriever = Retriever.load(settings=_settings(index_dir))
-    hits = retriever.search(question, k, filters=filters)
+    result = answer(retriever, question, k=k, filters=filters)
     if as_json:
-        click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    if not hits:
+    if not result.hits:
         click.echo("no passages match")
-    for rank, hit in enumerate(hits, start=1):
+    elif not result.relevant:
+        click.echo(f"Nothing in these articles about {question!r}; the nearest passages:\n")
+    else:
+        if result.words:
+            click.secho(f"Answer: {result.words}", bold=True)
+        hit = result.best[0]  # type: ignore[index]
+        click.echo(f"{' '.join((result.sentence or '').split())}")
+        click.echo(f"   ({hit.title}, {' · '.join(x for x in (hit.date, hit.source) if x)})\n")
+    for rank, hit in enumerate(result.hits, start=1):
         where = " · ".join(x for x in (hit.date, hit.source, hit.article_id) if x)
         click.secho(f"{rank}. [{hit.score:.3f}] {hit.title}", bold=True)
         click.echo(f"   {where}")
@@ -145,6 +155,7 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON lines with question, article and answer: passage-level Hit@k.")
+@click.option("--split", help="Only the questions whose split field is this (tune, report).")
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["dense", "bm25", "hybrid"]),
               help="Mode to measure (repeatable; default: all three).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar while indexing.")
@@ -152,7 +163,8 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Index to evaluate (default: index/ for --questions; for a BEIR folder, "
                    "a cached index of its corpus.jsonl, built on first use).")
-def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], quiet: bool,
+def eval_(beir: Path | None, questions: Path | None, split: str | None, modes: tuple[str, ...],
+          quiet: bool,
           as_json: bool, index_dir: Path | None) -> None:
     """Measure retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
     and/or a --questions file, for each search mode."""
@@ -174,7 +186,8 @@ def eval_(beir: Path | None, questions: Path | None, modes: tuple[str, ...], qui
     if questions is not None:
         retriever = Retriever.load(settings=settings)
         reports.append(evaluate.evaluate_questions(
-            retriever, evaldata.load_questions(questions), questions.name, chosen))
+            retriever, evaldata.load_questions(questions, split),
+            questions.name + (f" ({split} half)" if split else ""), chosen))
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
         return

@@ -40,6 +40,7 @@ class Question:
     question: str
     article: str
     answer: str
+    split: str | None = None  # "tune" or "report" in sets split for honest reporting
 
 
 # -- reading evaluation data ------------------------------------------------------------
@@ -87,17 +88,21 @@ def _collection_name(folder: Path) -> str:
     return f"{folder.parent.name}/{folder.name}" if folder.name == "beir" else folder.name
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, split: str | None = None) -> list[Question]:
+    """The questions of ``path`` (only those of ``split`` when given)."""
     out = []
     for n, obj in enumerate(_jsonl(path), start=1):
         try:
-            out.append(Question(str(obj["question"]), str(obj["article"]), str(obj["answer"])))
-        except (KeyError, TypeError):
+            q = Question(str(obj["question"]), str(obj["article"]), str(obj["answer"]),
+                         obj.get("split"))
+        except (KeyError, TypeError, AttributeError):
             raise EvalDataError(
                 f"{path} record {n} needs question, article and answer fields"
             ) from None
+        if split is None or q.split == split:
+            out.append(q)
     if not out:
-        raise EvalDataError(f"no questions in {path}")
+        raise EvalDataError(f"no questions in {path}" + (f" with split {split!r}" if split else ""))
     return out
 
 

@@ -19,10 +19,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import tables
+from . import ranking, tables
+from .answer import answer
 from .evaldata import Collection, EvalDataError, Question
 from .filters import Filters
-from . import ranking
 from .search import Hit, Retriever, hits_of
 from .settings import Mode
 
@@ -155,7 +155,9 @@ def evaluate_questions(
     retriever: Retriever, questions: Sequence[Question], name: str,
     modes: Sequence[Mode] = MODES,
 ) -> Report:
-    """Passage-level Hit@1/5/10 and MRR@10 of each mode."""
+    """Passage-level Hit@1/5/10 and MRR@10 of each mode, and the reader's: sentence@1
+    (the lead sentence holds the answer and comes from the answering article or one of
+    its copies) and answer@1 (the marked answer words hold the answer)."""
     results = []
     for mode in modes:
         rows, times = [], []
@@ -163,11 +165,16 @@ def evaluate_questions(
             hits, ms = _timed(retriever.search, q.question, 10, filters=Filters(mode))
             times.append(ms)
             rank = answer_rank(hits, q)
+            lead = answer(retriever, q.question, k=5, filters=Filters(mode), min_relevance=0.0)
+            named = lead.best is not None and (q.article == lead.best[0].article_id
+                                               or q.article in lead.best[0].also_in)
             rows.append({
                 "Hit@1": float(rank is not None and rank <= 1),
                 "Hit@5": float(rank is not None and rank <= 5),
                 "Hit@10": float(rank is not None),
                 "MRR@10": 1.0 / rank if rank else 0.0,
+                "sentence@1": float(named and q.answer in (lead.sentence or "")),
+                "answer@1": float(named and q.answer in (lead.words or "")),
             })
         results.append(ModeResult(mode, _mean(rows), statistics.median(times)))
     return Report(name, "passage", len(questions), tuple(results))

@@ -75,6 +75,11 @@ class Lexical:
             pairs = bm25s.BM25.load(str(folder / _PAIRS), mmap=False)
         return cls(model, np.load(folder / _IDS, allow_pickle=False), pairs)
 
+    @staticmethod
+    def terms(texts: Sequence[str]) -> list[list[str]]:
+        """Each text's terms as the index sees them (stemmed, stopwords dropped)."""
+        return _tokens(texts) if texts else []
+
     def scores(self, query: str, *, pair_weight: float = 0.2) -> np.ndarray | None:
         """The BM25 score of every passage (in ``ids`` order), or None if no query word
         is in the index."""

@@ -9,14 +9,18 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlparse
 
-from .answer import Answer, Highlight
+from .answer import Answer
 from .build import BuildReport
 from .display import markdown_code, markdown_text
 from .ingest import Skipped
+from .reader import Reading
 from .search import Hit
+from .split import sentence_spans
 
 CSS = """
+.qa-answer { scroll-margin-top: 12px; }
 .qa-best { font-size: 1.05em; margin-bottom: .6em; }
+.qa-words { font-size: 1.15em; font-weight: 700; margin: 0 0 .2em; }
 .qa-best mark, .qa-passage mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
 .qa-none { color: #8a4b00; font-weight: 600; }
 .qa-searched { color: #666; font-size: .9em; }
@@ -31,11 +35,19 @@ CSS = """
 """
 
 
-def _text_with_mark(text: str, highlight: Highlight | None) -> str:
-    if highlight is None:
+def _text_with_mark(text: str, reading: Reading | None) -> str:
+    if reading is None:
         return escape(text)
-    a, b = highlight.start, highlight.end
+    a, b = reading.start, reading.end
     return f"{escape(text[:a])}<mark>{escape(text[a:b])}</mark>{escape(text[b:])}"
+
+
+def _sentence_html(text: str, reading: Reading) -> str:
+    """The reading's sentence, its answer words in bold."""
+    if reading.answer is None:
+        return escape(text[reading.start : reading.end])
+    (a, b), (s, e) = reading.answer, (reading.start, reading.end)
+    return f"{escape(text[s:a])}<strong>{escape(text[a:b])}</strong>{escape(text[b:e])}"
 
 
 def _paragraphs(html: str) -> str:
@@ -84,21 +96,24 @@ def _answer_body(answer: Answer, threshold: float) -> str:
         return "".join(out)
     best = answer.best
     if answer.relevant and best:
-        hit, hl = best
-        sentence = escape(hit.text[hl.start : hl.end])
-        out.append(f'<p class="qa-best"><mark>{sentence}</mark> — <em>{escape(hit.title)}</em>'
+        hit, reading = best
+        if answer.words:
+            out.append(f'<p class="qa-words">{escape(answer.words)}</p>')
+        out.append(f'<p class="qa-best"><mark>{_sentence_html(hit.text, reading)}</mark> — '
+                   f"<em>{escape(hit.title)}</em>"
                    f"{', ' + escape(hit.date) if hit.date else ''}"
                    f"{', ' + escape(hit.source) if hit.source else ''}</p>")
     else:
         out.append(f'<p class="qa-none">Nothing in these articles about “{escape(answer.question)}”.'
                    " The nearest passages are below; they may not answer it.</p>")
     # Group passages under their article, articles in order of their best passage.
-    groups: dict[str, list[tuple[Hit, Highlight | None]]] = {}
-    for hit, hl in zip(answer.hits, answer.highlights):
-        groups.setdefault(hit.article_id, []).append((hit, hl))
+    groups: dict[str, list[tuple[Hit, Reading | None, float]]] = {}
+    for hit, reading, similarity in zip(answer.hits, answer.readings, answer.similarities):
+        groups.setdefault(hit.article_id, []).append((hit, reading, similarity))
     for items in groups.values():
         first = items[0][0]
-        cards = [_passage(hit, hl, threshold, answer.relevant) for hit, hl in items]
+        cards = [_passage(hit, r, similarity, threshold, answer.relevant)
+                 for hit, r, similarity in items]
         more = ""
         if len(cards) > 1:
             # Keep the message short: the best passage shows, the others fold away.
@@ -110,10 +125,25 @@ def _answer_body(answer: Answer, threshold: float) -> str:
     return "".join(out)
 
 
-def _passage(hit: Hit, hl: Highlight | None, threshold: float, relevant: bool) -> str:
-    body = _paragraphs(_text_with_mark(hit.text, hl if relevant else None))
-    return (f'<div class="qa-passage">{_relevance(hl.score if hl else 0.0, threshold)}'
-            f"{body}</div>")
+def _passage(hit: Hit, reading: Reading | None, similarity: float, threshold: float,
+             relevant: bool) -> str:
+    """A compact card: the answering sentence with a sentence either side, the whole
+    passage one click away."""
+    score = _relevance(similarity, threshold)
+    if reading is None:
+        return f'<div class="qa-passage">{score}{_paragraphs(escape(hit.text))}</div>'
+    spans = [(a, b) for a, b, _ in sentence_spans(hit.text)]
+    at = next((i for i, (a, _) in enumerate(spans) if a == reading.start), 0)
+    lo, hi = spans[max(0, at - 1)][0], spans[min(len(spans) - 1, at + 1)][1]
+    text = hit.text
+    marked = reading if relevant else None
+    shown = _text_with_mark(text[lo:hi], marked and Reading(
+        0, reading.start - lo, reading.end - lo, reading.score, reading.kind))
+    cut = (lo, hi) != (0, len(text))
+    body = ("… " if lo else "") + shown + (" …" if hi < len(text) else "")
+    whole = (f"<details><summary>whole passage</summary>"
+             f"{_paragraphs(_text_with_mark(text, marked))}</details>") if cut else ""
+    return f'<div class="qa-passage">{score}{_paragraphs(body)}{whole}</div>'
 
 
 def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = ()) -> str:

@@ -39,7 +39,7 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", height=560, elem_id="qa-chat",
                                      sanitize_html=True, feedback_options=None,
-                                     buttons=["copy"], layout="panel")
+                                     buttons=["copy"], layout="panel", autoscroll=False)
                 with gr.Row():
                     box = gr.Textbox(placeholder="Ask about the articles…", show_label=False,
                                      scale=5, elem_id="qa-question",
@@ -71,8 +71,8 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         outputs = [chatbot, box, previous_query]
         for trigger in (box.submit, ask.click):
             trigger(chat.respond, [*inputs, shown], [*outputs, status, source, shown],
-                    api_visibility="private",
-                    concurrency_limit=4, concurrency_id="chat")
+                    api_visibility="private", concurrency_limit=4, concurrency_id="chat",
+                    ).then(None, js=SHOW_LEAD_JS)
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
         # The browser sends the token with its uploads too (see UploadGate).
@@ -80,6 +80,7 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         add.click(chat.add_articles, [files, token], [report, status, source],
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
+        gr.api(chat.api_answer, api_name="answer", concurrency_limit=4, concurrency_id="chat")
     return app
 
 
@@ -96,6 +97,13 @@ def load_or_build(settings: Settings) -> Retriever:
     return Retriever.load(settings=settings, embedder=embedder)
 
 
+# After an answer arrives: bring its first line (the lead sentence, or the "nothing
+# found" line) to the top of the view, not the end of its last card.
+SHOW_LEAD_JS = """() => { setTimeout(() => {
+  const answers = document.querySelectorAll('#qa-chat .qa-answer');
+  const last = answers[answers.length - 1];
+  if (last) last.scrollIntoView({block: 'start', behavior: 'instant'});
+}, 50); return []; }"""
 TOKEN_COOKIE = "qa_upload_token"
 TOKEN_COOKIE_JS = (f"(t) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(t) + "
                    "'; path=/; SameSite=Strict'; return []; }")

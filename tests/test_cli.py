@@ -35,18 +35,32 @@ def workdir(tmp_path_factory) -> Path:
 def test_ask_prints_ranked_readable_hits(workdir: Path) -> None:
     result = qa("ask", "what did Gor and Jaishankar discuss?", "-k", "2", cwd=workdir)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("1. [")
+    assert "\n1. [" in result.stdout
     assert "2026-01-30 · ANI · 2026-01-30-jaishankar-gor.txt" in result.stdout
     assert "2. [" in result.stdout and "3. [" not in result.stdout
 
 
 def test_ask_json(workdir: Path) -> None:
     result = qa("ask", "critical minerals ministerial", "--json", "-k", "3", cwd=workdir)
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["hits"]
     assert len(hits) == 3
     assert {"text", "score", "article_id", "title", "date", "source", "url", "start",
             "end"} <= set(hits[0])
     assert hits[0]["article_id"] == "2026-01-30-jaishankar-gor.txt"
+
+
+def test_ask_prints_the_answer_words_first(workdir: Path) -> None:
+    result = qa("ask", "When is the critical minerals ministerial?", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    first, sentence = result.stdout.splitlines()[:2]
+    assert first == "Answer: 4 February"
+    assert "4 February" in sentence and "Critical Minerals Ministerial" in sentence
+    answer = json.loads(qa("ask", "When is the critical minerals ministerial?", "--json",
+                           cwd=workdir).stdout)
+    lead = answer["lead"]
+    text = answer["hits"][lead["hit"]]["text"]
+    assert text[lead["answer_start"] : lead["answer_end"]] == lead["answer"] == "4 February"
+    assert text[lead["start"] : lead["end"]] == lead["sentence"]
 
 
 def test_info_and_reindex(workdir: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa import Retriever, Settings, build_index
+from qa.answer import answer
 
 from conftest import BBC, DEV_QUESTIONS, SEED
 
@@ -41,6 +42,24 @@ def test_sample_corpus_answers_the_gor_question(tmp_path: Path, real_embedder) -
     top = Retriever.load(settings=settings, embedder=real_embedder).search(GOR_QUESTION)[0]
     assert "defence cooperation, trade expansion, and collaboration on critical minerals" in top.text
     assert (top.date, top.source) == ("2026-01-30", "ANI")
+
+
+def test_the_answer_leads_with_the_sentence_and_the_words_that_answer(tmp_path: Path,
+                                                                       real_embedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index(corpus, settings=settings, embedder=real_embedder)
+    retriever = Retriever.load(settings=settings, embedder=real_embedder)
+    talks = answer(retriever, GOR_QUESTION)
+    assert talks.relevant
+    assert talks.sentence.startswith("The talks covered key areas including")
+    assert talks.words == ("defence cooperation, trade expansion, and collaboration on "
+                           "critical minerals")
+    ministerial = answer(retriever, "When is the critical minerals ministerial?")
+    assert ministerial.words == "4 February"
+    assert "Critical Minerals Ministerial" in ministerial.sentence
 
 
 def test_pocket_hard_drive_question(bbc: Retriever) -> None:

@@ -74,6 +74,8 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("app")
     (home / "corpus").mkdir()
     shutil.copy(SEED, home / "corpus" / SEED.name)
+    for path in sorted((BBC / "politics").glob("*.txt"))[:6]:  # answers with several cards
+        shutil.copy(path, home / "corpus" / path.name)
     proc, url = start_app(home, home / "index")
     yield {"url": url, "home": home, "pid": proc.pid}
     stop_app(proc)
@@ -131,7 +133,7 @@ def upload(page, *paths: Path) -> str:
 
 
 def test_ask_follow_up_and_unanswerable(page) -> None:
-    assert "1 articles" in page.locator("#qa-status").inner_text()
+    assert "7 articles" in page.locator("#qa-status").inner_text()
     first = ask(page, GOR)
     assert ANSWER in first
     card = page.locator(".qa-article", has_text=ANSWER).last
@@ -145,7 +147,8 @@ def test_ask_follow_up_and_unanswerable(page) -> None:
 
     none = ask(page, "Who won the 1966 football World Cup final at Wembley?")
     assert "Nothing in these articles about" in none
-    assert "Jaishankar" in none  # the nearest passages are still offered
+    # The nearest passages are still offered.
+    assert page.locator("#qa-chat .qa-answer").last.locator(".qa-article").count() >= 1
 
 
 def test_upload_new_article_then_find_it(page, tmp_path: Path) -> None:
@@ -160,7 +163,7 @@ def test_upload_new_article_then_find_it(page, tmp_path: Path) -> None:
     assert "Robot chef opens noodle bar" in text
     assert "<script>window.__pwned = 1</script>" in text  # shown as text, never run
     assert page.evaluate("window.__pwned") is None
-    assert "2 articles" in page.locator("#qa-status").inner_text()
+    assert "8 articles" in page.locator("#qa-status").inner_text()
 
 
 def test_binary_and_oversized_uploads_are_refused(page, tmp_path: Path) -> None:
@@ -203,6 +206,19 @@ def test_gradio_client_search_endpoint(server) -> None:
     top = next(h for h in hits if ANSWER in h["text"])
     assert (top["date"], top["source"]) == ("2026-01-30", "ANI")
     assert top["title"].startswith("External Affairs Minister")
+
+
+def test_gradio_client_answer_endpoint(server) -> None:
+    from gradio_client import Client
+
+    result = Client(server["url"], verbose=False).predict(
+        "When is the critical minerals ministerial?", 3, "hybrid", "", "", "",
+        api_name="/answer")
+    lead = result["lead"]
+    text = result["hits"][lead["hit"]]["text"]
+    assert result["relevant"] and lead["answer"] == "4 February"
+    assert text[lead["answer_start"] : lead["answer_end"]] == "4 February"
+    assert text[lead["start"] : lead["end"]] == lead["sentence"]
 
 
 def test_direct_http_cannot_skip_the_queue(server) -> None:
@@ -280,7 +296,12 @@ def test_date_and_source_filters_in_the_app(page, server) -> None:
     assert "with the current filters" in ask(page, GOR)
     page.locator("#qa-since input, #qa-since textarea").first.fill("")
     page.locator("#qa-until input, #qa-until textarea").first.fill("2026-12-31")
-    assert ANSWER in ask(page, GOR)
+    ask(page, GOR)
+    # Only the dated sample article passes; its passages (folded ones included) are shown.
+    shown = page.locator("#qa-chat .qa-answer").last
+    assert ANSWER in shown.text_content()
+    assert {m.inner_text().split(" · ")[0] for m in shown.locator(".qa-meta").all()} == {
+        "2026-01-30"}
 
 
 def _cli_index(home: Path, index: Path) -> None:
@@ -416,3 +437,30 @@ def test_with_a_token_set_anonymous_uploads_leave_nothing_on_disk(browser, tmp_p
         page.close()
     finally:
         stop_app(proc)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 1000), (390, 844)])
+def test_the_lead_sentence_is_in_view_when_an_answer_arrives(browser, server, width: int,
+                                                             height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#qa-question textarea")
+    cards = []
+    for question in ("what did the party leaders say about the election campaign?", GOR,
+                     "what did ministers say about the general election?"):
+        ask(page, question)
+        answer = page.locator("#qa-chat .qa-answer").last
+        cards.append(answer.locator(".qa-article").count())
+        lead = answer.locator(".qa-best, .qa-none").first
+        page.wait_for_timeout(300)  # the answer is scrolled to once it has rendered
+        # The lead's first line is on screen and nothing covers it.
+        seen = page.evaluate("""(el) => {
+            const r = el.getBoundingClientRect();
+            const x = r.left + Math.min(20, r.width / 2), y = r.top + 8;
+            const top = document.elementFromPoint(x, y);
+            return r.top >= -1 && r.top + 8 <= window.innerHeight && !!top && el.contains(top);
+        }""", lead.element_handle())
+        assert seen, (width, height, question)
+    assert max(cards) >= 2  # answers with several cards below the lead were among them
+    context.close()
