@@ -71,7 +71,7 @@ class ChatApp:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
-        self.rebuild_lock = threading.Lock()
+        self.adder = ArticleAdder(retriever, settings, self)
         self._check_lock = threading.Lock()
         self._checked = time.monotonic()
 
@@ -79,7 +79,7 @@ class ChatApp:
         """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s
         by one request at a time)."""
         with self._check_lock:
-            if time.monotonic() - self._checked < 5 or self.rebuild_lock.locked():
+            if time.monotonic() - self._checked < 5 or self.adder.busy:
                 return
             self._checked = time.monotonic()
         self.retriever.refresh()
@@ -163,6 +163,22 @@ class ChatApp:
         return found
 
     # -- adding articles --------------------------------------------------------------------
+    def sources(self) -> list[str]:
+        return self.retriever.snapshot.sources_shown()
+
+
+class ArticleAdder:
+    """The "Add articles" panel: uploads saved into the corpus, then one index update at
+    a time, with a report of what happened to each file."""
+
+    def __init__(self, retriever: Retriever, settings: Settings, chat: ChatApp) -> None:
+        self.retriever, self.settings, self.chat = retriever, settings, chat
+        self.lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self.lock.locked()
+
     def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
         """Save the uploaded files into the corpus and update the index; the report says
         what happened to each file. Gradio's temporary copies are deleted either way."""
@@ -178,7 +194,7 @@ class ChatApp:
         if not files:
             return "Choose one or more files first.", gr.skip(), gr.skip()
         pairs = [(Path(f), Path(getattr(f, "orig_name", None) or f).name) for f in files]
-        if not self.rebuild_lock.acquire(blocking=False):
+        if not self.lock.acquire(blocking=False):
             return "⚠️ Another update is running - try again when it has finished.", gr.skip(), gr.skip()
         try:
             saved = save_uploads(pairs, self.settings)
@@ -202,17 +218,14 @@ class ChatApp:
                         gr.skip(), gr.skip())
             self.retriever.refresh()  # chat switches to the new index only now
             return (report_markdown(report, saved.refused), status_line(self.retriever),
-                    gr.update(choices=self.sources()))
+                    gr.update(choices=self.chat.sources()))
         except QAError as exc:
             return f"⚠️ {exc}", gr.skip(), gr.skip()
         except Exception:
             log.exception("adding articles failed")
             return f"⚠️ {SOMETHING_WRONG} The previous index is still serving.", gr.skip(), gr.skip()
         finally:
-            self.rebuild_lock.release()
-
-    def sources(self) -> list[str]:
-        return self.retriever.snapshot.sources_shown()
+            self.lock.release()
 
 
 def remove_uploaded(files: list) -> None:

@@ -77,7 +77,7 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
         # The browser sends the token with its uploads too (see UploadGate).
         token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
-        add.click(chat.add_articles, [files, token], [report, status, source],
+        add.click(chat.adder.add_articles, [files, token], [report, status, source],
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
         gr.api(chat.api_answer, api_name="answer", concurrency_limit=4, concurrency_id="chat")

@@ -105,7 +105,7 @@ def test_uploads_need_the_token_when_one_is_set(indexed: Retriever, tmp_path: Pa
     story = tmp_path / "story.txt"
     story.write_text("Title\n\nText.")
     app = ChatApp(indexed, settings)
-    message, *_ = app.add_articles([str(story)], "guess")
+    message, *_ = app.adder.add_articles([str(story)], "guess")
     assert "Wrong upload token" in message
     assert not (tmp_path / "c").exists()
 

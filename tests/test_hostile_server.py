@@ -87,7 +87,7 @@ def test_a_failed_update_says_the_upload_was_saved_and_removes_the_temp_copy(
 
     monkeypatch.setattr(chat, "build_index", full_disk)
     upload = _upload(tmp_path, "harbour.txt", "Harbour reopens\n\nThe harbour reopened.")
-    message, *_ = ChatApp(retriever, retriever.settings).add_articles([str(upload)], "")
+    message, *_ = ChatApp(retriever, retriever.settings).adder.add_articles([str(upload)], "")
     assert "Saved uploads/harbour.txt in the corpus, but updating the index failed" in message
     assert "will be indexed by the next update" in message
     assert (retriever.settings.corpus_dir / "uploads" / "harbour.txt").is_file()
