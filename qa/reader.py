@@ -33,11 +33,14 @@ FEATURES = (
     "novelty",  # share of its content terms that are not the question's
     "first",  # the passage's first sentence
     "lede",  # the article's first sentence
+    "predicate_overlap",  # overlap on the question's terms other than its names
+    "name_context",  # the question's names in the sentence or a neighbour ("it", "he"...)
 )
 #: Fitted by benchmarks/fit_reader.py on the dev questions and the tuning half of
 #: benchmarks/questions/answers.jsonl (logistic regression; cross-validated there).
-WEIGHTS = np.array([6.575, 2.905, 1.147, 2.012, 0.787, 0.153, -1.083, 0.092, -1.680])
-BIAS = -8.711
+WEIGHTS = np.array([6.989, 1.410, 0.482, 1.995, 0.878, -0.168, -0.280, 0.099, -1.397, 2.722,
+                    0.597])
+BIAS = -9.877
 
 
 @dataclass(frozen=True)
@@ -82,10 +85,17 @@ def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
     kind = question_kind(question)
     layout = [[(a, b) for a, b, _ in sentence_spans(text)] for text in texts]
     flat = [text[a:b] for text, spans in zip(texts, layout) for a, b in spans]
-    asked, *terms_of = Lexical.terms([question, *flat])
+    capitals = " ".join(w for w in question.split()[1:] if w[:1].isupper())
+    asked, named, *terms_of = Lexical.terms([question, capitals, *flat])
     asked_set = set(asked)
     weight = _idf(lexical, asked_set)
     total = sum(weight.values()) or 1.0
+
+    def share(terms: set[str], among: set[str]) -> float:
+        wanted = sum(weight[t] for t in among)
+        return sum(weight[t] for t in among if t in terms) / wanted if wanted else 0.0
+
+    names, predicate = set(named) & asked_set, asked_set - set(named)
     out: list[Candidate] = []
     n = 0
     noun = focus(question)
@@ -107,6 +117,8 @@ def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
                 len(own - asked_set) / len(own) if own else 0.0,
                 float(j == 0),
                 float(j == 0 and start == 0),
+                share(own, predicate),
+                share(near, names),
             ], dtype=np.float32), tuple(found)))
     return out
 
