@@ -68,9 +68,12 @@ _RULES: tuple[tuple[re.Pattern, Kind], ...] = (
     (re.compile(r"\bhow much\b|\bby how\b|\bhow (?:big|large|high|far)\b|\b(?:to )?what "
                 r"(?:\w+ ){0,3}?(?:price|percentage|proportion|share|amount|sum|value|rate|"
                 r"fee|cost|salary|level|figure|deficit|loss|profit)s?\b", re.I), "how_much"),
-    (re.compile(r"\bwhy\b|\bwhat (?:\w+ )?(?:caused|led|prompted|made|forced|triggered|"
-                r"is behind|was behind|is forcing|is causing|reason)\b|\bfor what reason\b",
+    (re.compile(r"\bwhy\b|\bwhat (?:\w+ ){0,3}?(?:caused|led|prompted|made|forced|triggered|"
+                r"is behind|was behind|is forcing|is causing|reasons?)\b|\bfor what reason\b",
                 re.I), "why"),
+    # "What is the name of...", "what was the band first called": a name.
+    (re.compile(r"\bwhat (?:is|was|were|are) the names? of\b|\bwhat\b[^?]*\bcalled\b",
+                re.I), "which"),
     (re.compile(r"\bwhat (?:subjects|issues|areas|topics|matters|points)\b|\bwhat (?:did|do|"
                 r"does|will|would|was|were|are|is)\b.*\b(?:discuss|talk|agree|cover|focus|"
                 r"address|on the agenda|raise|debate|progress on)", re.I), "what_topic"),
