@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
@@ -121,15 +122,7 @@ class ChatApp:
                    until: str = "", source: str = "") -> list[dict]:
         """Passages that answer `question`, best first, as JSON objects with text, score,
         article_id, title, date, source, url and character offsets."""
-        try:
-            self._follow_rebuilds()
-            hits = self.retriever.search(question, _whole(k),
-                                         filters=_filters(mode, since, until, source))
-        except QAError as exc:
-            raise gr.Error(str(exc)) from None
-        except Exception:
-            log.exception("search failed")
-            raise gr.Error(SOMETHING_WRONG) from None
+        hits = self._api(self.retriever.search, question, k, mode, since, until, source)
         return [hit.to_dict() for hit in hits]
 
     def api_answer(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
@@ -137,16 +130,21 @@ class ChatApp:
         """The answer to `question`: `lead` (the sentence that answers, its offsets in
         the lead hit's text, and the answer words with their offsets, or null),
         `relevant`, and `hits` as from /search."""
+        return self._api(partial(answer, self.retriever), question, k, mode, since, until,
+                         source).to_dict()
+
+    def _api(self, call, question: str, k: object, mode: str, since: str, until: str,
+             source: str):
+        """``call(question, k=..., filters=...)`` for an API caller: bad requests become one
+        clear error, anything else a friendly one (the details go to the log)."""
         try:
             self._follow_rebuilds()
-            result = answer(self.retriever, question, k=_whole(k),
-                            filters=_filters(mode, since, until, source))
+            return call(question, k=_whole(k), filters=_filters(mode, since, until, source))
         except QAError as exc:
             raise gr.Error(str(exc)) from None
         except Exception:
-            log.exception("answer failed")
+            log.exception("API call failed")
             raise gr.Error(SOMETHING_WRONG) from None
-        return result.to_dict()
 
     def examples(self) -> list[str]:
         """Candidate questions this corpus can answer, plus a few from its headlines."""

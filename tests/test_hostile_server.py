@@ -144,3 +144,13 @@ def test_a_lock_file_deleted_during_a_build_is_harmless(retriever: Retriever, fa
     (settings.corpus_dir / "more.txt").write_text("More news\n\nA second story arrived.")
     report = build_index(settings.corpus_dir, settings=settings, embedder=fake)
     assert report.added == ("more.txt",)
+
+
+def test_the_answer_api_gives_the_lead_and_clear_errors(retriever: Retriever) -> None:
+    import gradio as gr
+
+    chat = ChatApp(retriever, retriever.settings)
+    result = chat.api_answer("When is the critical minerals ministerial?", 3)
+    assert result["lead"]["answer"] == "4 February" and len(result["hits"]) == 3
+    with pytest.raises(gr.Error, match="k must be a whole number from 1 to 100"):
+        chat.api_answer("Gor", 10**9)
