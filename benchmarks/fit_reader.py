@@ -3,13 +3,14 @@
     .venv/bin/python benchmarks/fit_reader.py [--index DIR]
 
 Indexes BBC news + the sample article with the real model (into DIR, reused by later
-runs), retrieves the top 5 passages for every question of the dev set and of the tuning
-half of benchmarks/questions/answers.jsonl, and describes each sentence of them by the
-reader's signals; a sentence is positive when it comes from the answering article and
-holds the answer string. Then it prints, on 5-fold cross-validation over questions:
-sentence@1 of each signal alone, of the fitted model, and of the model without each
-signal in turn (keep a signal only if dropping it hurts), and finally the weights fitted
-on all of it. The report half is never used here: it measures the result, in `qa eval`.
+runs), retrieves the top 5 passages for every question of the dev set, of the tuning
+half of benchmarks/questions/answers.jsonl and of benchmarks/questions/tuning-extra.jsonl,
+and describes each sentence of them by the reader's signals; a sentence is positive when
+it comes from the answering article and holds the answer string. Then it prints, on
+5-fold cross-validation over questions: sentence@1 of each signal alone, of the fitted
+model, and of the model without each signal in turn (keep a signal only if dropping it
+hurts), and finally the weights fitted on all of it. The report half is never used
+here: it measures the result, in `qa eval`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ def index(folder: Path) -> Retriever:
     return Retriever.load(settings=settings)
 
 
+EXTRA = HERE / "questions" / "tuning-extra.jsonl"  # more tuning questions, other articles
+
+
 def questions(split: str) -> list[dict]:
-    rows = [json.loads(line) for line in ANSWERS.read_text().splitlines() if line.strip()]
+    files = [ANSWERS, EXTRA] if split == "tune" and EXTRA.exists() else [ANSWERS]
+    rows = [json.loads(line) for path in files for line in path.read_text().splitlines()
+            if line.strip()]
     return [q for q in rows if q["split"] == split]
 
 
