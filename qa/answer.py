@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .search import Hit, Retriever
-from .reader import Reading, read
 from .filters import Filters
+from .reader import Reading, read
+from .search import Hit, Retriever
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 _FOLLOW_UP = re.compile(
@@ -71,8 +71,8 @@ class Answer:
         best = self.best
         lead = None
         if best:
-            hit, reading = best
-            lead = {"hit": self.hits.index(hit), "sentence": self.sentence,
+            reading = best[1]
+            lead = {"hit": reading.hit, "sentence": self.sentence,
                     "start": reading.start, "end": reading.end,
                     "score": round(reading.score, 4), "kind": reading.kind,
                     "answer": self.words,
@@ -128,17 +128,14 @@ def answer(
     rank sentences of one question but did not separate answerable questions from
     off-topic ones (benchmarks/calibrate_relevance.py)."""
     query = contextualize(question, previous_query)
-    snap = retriever.snapshot
-    hits = retriever.search(query, k, filters=filters)
+    snap = retriever.snapshot  # search and reading use one version, whatever refreshes
+    hits = retriever.search(query, k, filters=filters, snapshot=snap)
     threshold = retriever.settings.min_relevance if min_relevance is None else min_relevance
     if not hits:
         return Answer(question, query, (), (), (), False)
     vector = retriever.embedder.embed_query(query)
-    if all(h.version == snap.name for h in hits):
-        stored = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits]))
-        cosines = (stored @ vector).tolist()
-    else:  # a refresh came between: the hits' own vectors are gone with their version
-        cosines = [h.score for h in hits]
+    stored = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits]))
+    cosines = (stored @ vector).tolist()
     readings = read(query, [h.text for h in hits], [h.start for h in hits], cosines,
                     snap.lexical)
     return Answer(question, query, tuple(hits), tuple(readings), tuple(cosines),

@@ -168,16 +168,17 @@ class Retriever:
         return question, k
 
     def search(self, question: str, k: int | None = None, *, filters: Filters | None = None,
-               collapse: bool = True) -> list[Hit]:
+               collapse: bool = True, snapshot: Snapshot | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``question``, best first.
 
         ``filters`` picks the mode and restricts the search to matching articles before
         ranking. With ``collapse`` (the default) near-duplicate passages of other
-        articles are folded into the better hit's ``also_in``.
+        articles are folded into the better hit's ``also_in``. ``snapshot`` (default: the
+        current one) lets a caller keep further reading on the version that answered.
         """
         question, k = self.check(question, k)
         filters = filters or Filters()
-        snap = self.snapshot  # one version for the whole query
+        snap = snapshot or self.snapshot  # one version for the whole query
         if not collapse:
             return hits_of(snap, rank(snap, self.embedder, self.settings, question, k, filters))
         # Folding duplicates may leave fewer than k: look deeper until k or nothing left.

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import Filters, Retriever, Settings, build_index, versions
@@ -170,3 +171,31 @@ def test_a_version_deleted_while_being_opened_is_a_clear_error(tmp_path: Path, f
     monkeypatch.setattr(snapshot.versions, "current_name", lambda _dir: next(names))
     with pytest.raises(IndexChanged, match="changed while it was being opened - try again"):
         open_snapshot(settings.index_dir, fake.fingerprint)
+
+
+def test_an_answer_reads_the_version_it_searched_even_if_a_refresh_comes_between(
+        tmp_path: Path, fake, monkeypatch) -> None:
+    from qa.answer import answer
+
+    settings = Settings(index_dir=tmp_path / "index")
+    corpus = tmp_path / "corpus"
+    files = _corpus(corpus, 4)
+    build_index(corpus, settings=settings, embedder=fake)
+    retriever = Retriever.load(settings=settings, embedder=fake)
+    searched = retriever.snapshot
+    real = Retriever.search
+
+    def switch_then_search(self, *args, **kwargs):
+        files[0].unlink()  # a build removes articles and another thread switches meanwhile
+        build_index(corpus, settings=settings, embedder=fake)
+        assert self.refresh()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Retriever, "search", switch_then_search)
+    result = answer(retriever, "company profits rise", k=5)
+    assert retriever.snapshot is not searched
+    assert {h.version for h in result.hits} == {searched.name}
+    vectors = searched.vectors.reconstruct_batch(
+        np.array([h.passage_id for h in result.hits]))
+    expected = vectors @ fake.embed_query("company profits rise")
+    assert np.allclose(result.similarities, expected)  # cosines from the version searched
