@@ -49,7 +49,7 @@ class Table:
         self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1
 
     def article_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, content_hash FROM articles"))
+        return article_hashes(self.db)
 
     def passages_of(self, article_id: str) -> list[tuple[int, str]]:
         rows = self.db.execute(
@@ -145,6 +145,11 @@ def passage_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Ro
         ids,
     ).fetchall()
     return {row["id"]: row for row in rows}
+
+
+def article_hashes(db: sqlite3.Connection) -> dict[str, str]:
+    """``{article id: content hash}``: what a build compares the corpus with."""
+    return dict(db.execute("SELECT id, content_hash FROM articles"))
 
 
 def article_ids(db: sqlite3.Connection) -> list[str]:

@@ -18,6 +18,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import tables, vectors, versions
+from .embed import sha256_file
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
 from .lexical import Lexical
 
@@ -73,7 +74,7 @@ class IndexWriter:
         if self.previous:
             db = tables.connect_readonly(self.previous.path)
             try:
-                self._stored = dict(db.execute("SELECT id, content_hash FROM articles"))
+                self._stored = tables.article_hashes(db)
             finally:
                 db.close()
 
@@ -129,7 +130,7 @@ class IndexWriter:
         table.close(commit=True)
         vectors.write(self.vectors, self.tmp / versions.VECTORS)
         files = {
-            p.relative_to(self.tmp).as_posix(): versions.sha256_file(p)
+            p.relative_to(self.tmp).as_posix(): sha256_file(p)
             for p in sorted(self.tmp.rglob("*"))
             if p.is_file()
         }

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,25 @@ def _corpus(folder: Path, count: int = 10) -> list[Path]:
         files.append(folder / path.name)
         shutil.copy(path, files[-1])
     return files
+
+
+@dataclass
+class Small:
+    """Four articles, built into an index, and a retriever on it."""
+
+    settings: Settings
+    corpus: Path
+    files: list[Path]
+    retriever: Retriever
+
+
+@pytest.fixture
+def small(tmp_path: Path, fake) -> Small:
+    settings = Settings(index_dir=tmp_path / "index", keep_versions=1)
+    corpus = tmp_path / "corpus"
+    files = _corpus(corpus, 4)
+    build_index(corpus, settings=settings, embedder=fake)
+    return Small(settings, corpus, files, Retriever.load(settings=settings, embedder=fake))
 
 
 def test_searches_racing_rebuilds_and_refreshes_each_see_one_version(tmp_path: Path,
@@ -95,13 +115,8 @@ def test_searches_racing_rebuilds_and_refreshes_each_see_one_version(tmp_path: P
         assert all(stored.get(pid) == (article, text) for pid, article, text in rows), version
 
 
-def test_refresh_refuses_a_version_built_with_another_model(tmp_path: Path, fake,
-                                                            caplog) -> None:
-    settings = Settings(index_dir=tmp_path / "index")
-    corpus = tmp_path / "corpus"
-    _corpus(corpus, 4)
-    build_index(corpus, settings=settings, embedder=fake)
-    retriever = Retriever.load(settings=settings, embedder=fake)
+def test_refresh_refuses_a_version_built_with_another_model(small: Small, caplog) -> None:
+    settings, corpus, retriever = small.settings, small.corpus, small.retriever
     before = retriever.snapshot.name
 
     class OtherModel(FakeEmbedder):
@@ -118,13 +133,9 @@ def test_refresh_refuses_a_version_built_with_another_model(tmp_path: Path, fake
     assert len(warnings) == 1  # said once, not on every request
 
 
-def test_a_pointer_to_a_missing_version_keeps_the_loaded_one_serving(tmp_path: Path, fake,
+def test_a_pointer_to_a_missing_version_keeps_the_loaded_one_serving(small: Small, fake,
                                                                      caplog) -> None:
-    settings = Settings(index_dir=tmp_path / "index")
-    corpus = tmp_path / "corpus"
-    _corpus(corpus, 4)
-    build_index(corpus, settings=settings, embedder=fake)
-    retriever = Retriever.load(settings=settings, embedder=fake)
+    settings, retriever = small.settings, small.retriever
     (settings.index_dir / "CURRENT").write_text("v99999999-gone 0123\n")
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
@@ -136,11 +147,8 @@ def test_a_pointer_to_a_missing_version_keeps_the_loaded_one_serving(tmp_path: P
 
 
 def test_old_versions_go_in_build_order_and_orphans_never_push_out_the_served_one(
-        tmp_path: Path, fake) -> None:
-    settings = Settings(index_dir=tmp_path / "index", keep_versions=1)
-    corpus = tmp_path / "corpus"
-    files = _corpus(corpus, 4)
-    build_index(corpus, settings=settings, embedder=fake)
+        small: Small, fake) -> None:
+    settings, corpus, files = small.settings, small.corpus, small.files
     served = versions.current_name(settings.index_dir)
     # A build that died between renaming its folder and switching the pointer leaves an
     # orphan, newer by name; make its folder time the oldest, as after a copy or restore.
@@ -155,12 +163,8 @@ def test_old_versions_go_in_build_order_and_orphans_never_push_out_the_served_on
     assert left[-1] == versions.current_name(settings.index_dir)
 
 
-def test_a_version_deleted_while_being_opened_is_a_clear_error(tmp_path: Path, fake,
+def test_a_version_deleted_while_being_opened_is_a_clear_error(small: Small, fake,
                                                                monkeypatch) -> None:
-    settings = Settings(index_dir=tmp_path / "index")
-    corpus = tmp_path / "corpus"
-    _corpus(corpus, 4)
-    build_index(corpus, settings=settings, embedder=fake)
     from qa import snapshot
 
     def vanished(version):
@@ -170,18 +174,14 @@ def test_a_version_deleted_while_being_opened_is_a_clear_error(tmp_path: Path, f
     names = iter(f"v0000000{i}-x" for i in range(1, 9))
     monkeypatch.setattr(snapshot.versions, "current_name", lambda _dir: next(names))
     with pytest.raises(IndexChanged, match="changed while it was being opened - try again"):
-        open_snapshot(settings.index_dir, fake.fingerprint)
+        open_snapshot(small.settings.index_dir, fake.fingerprint)
 
 
 def test_an_answer_reads_the_version_it_searched_even_if_a_refresh_comes_between(
-        tmp_path: Path, fake, monkeypatch) -> None:
+        small: Small, fake, monkeypatch) -> None:
     from qa.answer import answer
 
-    settings = Settings(index_dir=tmp_path / "index")
-    corpus = tmp_path / "corpus"
-    files = _corpus(corpus, 4)
-    build_index(corpus, settings=settings, embedder=fake)
-    retriever = Retriever.load(settings=settings, embedder=fake)
+    settings, corpus, files, retriever = small.settings, small.corpus, small.files, small.retriever
     searched = retriever.snapshot
     real = Retriever.search
 
