@@ -4,26 +4,23 @@ the API, adding articles. Handlers never raise to Gradio: errors become a friend
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import threading
 import time
 from functools import partial
-from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 
 import gradio as gr  # noqa: E402
 
 from .answer import answer  # noqa: E402
-from .build import build_index  # noqa: E402
 from .errors import BadRequest, QAError  # noqa: E402
 from .filters import Filters  # noqa: E402
-from .render import answer_html, error_html, report_markdown  # noqa: E402
+from .adder import SOMETHING_WRONG, ArticleAdder  # noqa: E402
+from .render import answer_html, error_html  # noqa: E402
 from .search import Retriever  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .uploads import save_uploads  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,6 @@ CANDIDATE_EXAMPLES = (
     "Why did Chelsea sack Adrian Mutu?",
     "What happened to Yukos?",
 )
-SOMETHING_WRONG = "Something went wrong on our side; the details are in the server log."
 
 
 def status_line(retriever: Retriever) -> str:
@@ -72,7 +68,7 @@ class ChatApp:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
-        self.adder = ArticleAdder(retriever, settings, self)
+        self.adder = ArticleAdder(retriever, settings, self.index_state)
         self._check_lock = threading.Lock()
         self._checked = time.monotonic()
 
@@ -84,6 +80,10 @@ class ChatApp:
                 return
             self._checked = time.monotonic()
         self.retriever.refresh()
+
+    def index_state(self) -> tuple:
+        """The status line and source menu of the index now serving."""
+        return status_line(self.retriever), gr.update(choices=self.sources())
 
     def page_state(self) -> tuple:
         """Status line, source menu and version name for a page being loaded."""
@@ -163,75 +163,3 @@ class ChatApp:
     # -- adding articles --------------------------------------------------------------------
     def sources(self) -> list[str]:
         return self.retriever.snapshot.sources_shown()
-
-
-class ArticleAdder:
-    """The "Add articles" panel: uploads saved into the corpus, then one index update at
-    a time, with a report of what happened to each file."""
-
-    def __init__(self, retriever: Retriever, settings: Settings, chat: ChatApp) -> None:
-        self.retriever, self.settings, self.chat = retriever, settings, chat
-        self.lock = threading.Lock()
-
-    @property
-    def busy(self) -> bool:
-        return self.lock.locked()
-
-    def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
-        """Save the uploaded files into the corpus and update the index; the report says
-        what happened to each file. Gradio's temporary copies are deleted either way."""
-        try:
-            return self._add(files or [], token, progress)
-        finally:
-            remove_uploaded(files or [])
-
-    def _add(self, files: list, token: str, progress) -> tuple:
-        expected = self.settings.upload_token
-        if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
-            return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
-        if not files:
-            return "Choose one or more files first.", gr.skip(), gr.skip()
-        pairs = [(Path(f), Path(getattr(f, "orig_name", None) or f).name) for f in files]
-        if not self.lock.acquire(blocking=False):
-            return "⚠️ Another update is running - try again when it has finished.", gr.skip(), gr.skip()
-        try:
-            saved = save_uploads(pairs, self.settings)
-            if not saved.saved:
-                return report_markdown(None, saved.refused), gr.skip(), gr.skip()
-            progress(0, desc="Reading articles")
-
-            def on_progress(done: int, total: int) -> None:
-                progress((done, total), desc="Embedding passages", unit="passages")
-
-            try:
-                report = build_index(self.settings.corpus_dir, settings=self.settings,
-                                     embedder=self.retriever.embedder, progress=on_progress)
-            except Exception as exc:  # the files are saved: say so, whatever went wrong
-                if not isinstance(exc, QAError):
-                    log.exception("updating the index after an upload failed")
-                why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
-                return (f"⚠️ Saved {', '.join(saved.saved)} in the corpus, but updating the "
-                        f"index failed: {why} The files will be indexed by the next update "
-                        "that succeeds; the previous index is still serving.",
-                        gr.skip(), gr.skip())
-            self.retriever.refresh()  # chat switches to the new index only now
-            return (report_markdown(report, saved.refused), status_line(self.retriever),
-                    gr.update(choices=self.chat.sources()))
-        except QAError as exc:
-            return f"⚠️ {exc}", gr.skip(), gr.skip()
-        except Exception:
-            log.exception("adding articles failed")
-            return f"⚠️ {SOMETHING_WRONG} The previous index is still serving.", gr.skip(), gr.skip()
-        finally:
-            self.lock.release()
-
-
-def remove_uploaded(files: list) -> None:
-    """Delete Gradio's temporary copies of uploaded files (only inside its upload folder)."""
-    from gradio.utils import get_upload_folder
-
-    folder = Path(get_upload_folder()).resolve()
-    for f in files:
-        path = Path(f).resolve()
-        if path.is_relative_to(folder) and path.is_file():
-            path.unlink(missing_ok=True)

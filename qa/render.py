@@ -146,10 +146,12 @@ def _passage(hit: Hit, reading: Reading | None, similarity: float, threshold: fl
     return f'<div class="qa-passage">{score}{_paragraphs(body)}{whole}</div>'
 
 
-def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = ()) -> str:
-    """The add-articles report: what was added, changed, skipped and why."""
+def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = (),
+                    notes: list[str] | None = None) -> str:
+    """The add-articles report: what was fetched (``notes``), added, changed, skipped
+    and why."""
     # Names and reasons come from uploaded files: escaped so none can add a line or markup.
-    lines: list[str] = []
+    lines: list[str] = list(notes or [])
     for skip in refused:
         lines.append(f"- **refused** {markdown_code(skip.id)}: {markdown_text(skip.reason)}")
     if report is not None:

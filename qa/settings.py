@@ -62,6 +62,17 @@ class Settings:
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).
     keep_versions: int = 1
+    # Fetching pages and feeds (qa/fetch.py). The chat never fetches from private,
+    # loopback or link-local addresses unless fetch_allow_private; the CLI always may.
+    fetch_timeout: float = 10.0  # seconds to connect, and between two reads
+    fetch_deadline: float = 30.0  # seconds for a whole response
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_host_interval: float = 1.0  # seconds between requests to one host
+    fetch_allow_private: bool = False
+    fetch_allow_hosts: tuple[str, ...] = ()  # exempt from the address check (intranet)
+    max_feed_entries: int = 50  # newest entries read per feed and update
+    feed_poll_minutes: float = 0.0  # the app updates the feeds this often (0: never)
+    watch: bool = False  # the app re-indexes the corpus when its files change
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860

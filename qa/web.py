@@ -26,8 +26,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
-    chat = ChatApp(retriever, settings)
+def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = None) -> gr.Blocks:
+    chat = chat or ChatApp(retriever, settings)
     # Gradio's own temporary copies older than an hour go every 10 minutes.
     with gr.Blocks(title="News QA", analytics_enabled=False, delete_cache=(600, 3600)) as app:
         gr.Markdown("# News QA\nAsk a question; the answer is the passage that says it, "
@@ -66,6 +66,9 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
                                        visible=bool(settings.upload_token),
                                        elem_id="qa-token")
                     add = gr.Button("Add to index", elem_id="qa-add")
+                    urls = gr.Textbox(label="Or web pages (one address per line)", lines=2,
+                                      placeholder="https://…", elem_id="qa-urls")
+                    fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
                     report = gr.Markdown(elem_id="qa-report")
         inputs = [box, chatbot, previous_query, mode, k, since, until, source]
         outputs = [chatbot, box, previous_query]
@@ -79,6 +82,8 @@ def build_app(retriever: Retriever, settings: Settings) -> gr.Blocks:
         token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
         add.click(chat.adder.add_articles, [files, token], [report, status, source],
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+        fetch.click(chat.adder.add_urls, [urls, token], [report, status, source],
+                    api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
         gr.api(chat.api_answer, api_name="answer", concurrency_limit=4, concurrency_id="chat")
     return app
@@ -155,7 +160,11 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: object):
 
 
 def serve(settings: Settings) -> None:
+    from . import background
+
     retriever = load_or_build(settings)
-    app = build_app(retriever, settings)
+    chat = ChatApp(retriever, settings)
+    app = build_app(retriever, settings, chat)
+    background.start(chat.adder, settings)
     print(f"News QA on http://{settings.host}:{settings.port}", flush=True)
     launch(app, settings)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from qa import Filters, Retriever, Settings, build_index, vectors
-from qa.chat import ChatApp, remove_uploaded
+from qa.adder import remove_uploaded
+from qa.chat import ChatApp
 from qa.errors import BadRequest, QAError
 
 from conftest import SEED
