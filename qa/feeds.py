@@ -197,8 +197,12 @@ class FeedList:
         listed = {_identity(e)[0] for e in entries}
         seen = {k: v for k, v in seen.items() if k in listed}  # bounded by the feed itself
         new = sum(s.changed for s in saved)
+        problems = [f"{len(refused)} {'entry' if len(refused) == 1 else 'entries'} failed"
+                    ] if refused else []
+        if parsed.bozo:
+            problems.append(f"XML errors ({parsed.bozo_exception})")
         feed = replace(feed, title=title, checked=_now(), new=new, seen=seen,
-                       error=f"{len(refused)} entries failed" if refused else None,
+                       error="; ".join(problems) or None,
                        etag=response.etag, last_modified=response.last_modified)
         return feed, saved, refused, f"{feed.url}: {new} new or changed{note}"
 

@@ -178,3 +178,22 @@ def test_one_refused_page_does_not_stop_the_others(site: Site, quick: Settings) 
     assert [r.id for r in fetched.refused] == [site.url("/missing")]
     assert "HTTP 404" in fetched.refused[0].reason
     assert Path(quick.corpus_dir / fetched.saved[0].path).is_file()
+
+
+def test_qa_add_fetches_indexes_and_the_page_answers_a_question(site: Site, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    site.page("/minerals", article_html("Minerals alliance formed", BODY))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["add", "-q", site.url("/minerals"), site.url("/nope")])
+    assert result.exit_code == 0, result.output
+    assert f"refused  {site.url('/nope')}: the server answered HTTP 404" in result.output
+    assert "added    web/127-0-0-1/minerals-" in result.output
+    assert "1 added, 0 updated" in result.output
+    answer = CliRunner().invoke(main, ["ask", "Where will the secretariat open?", "-k", "1"])
+    assert "Ottawa" in answer.output and "Minerals alliance formed" in answer.output
+    nothing = CliRunner().invoke(main, ["add", "-q", site.url("/nope")])
+    assert nothing.exit_code == 1 and "no page could be added" in nothing.output
