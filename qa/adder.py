@@ -66,9 +66,9 @@ class ArticleAdder:
                 return "Choose one or more files first.", gr.skip(), gr.skip()
             pairs = [(Path(f), Path(getattr(f, "orig_name", None) or f).name) for f in files]
 
-            def save() -> tuple[list[str], tuple, bool]:
+            def save() -> tuple[list[str], tuple, tuple[str, ...]]:
                 saved = save_uploads(pairs, self.settings)
-                return [], saved.refused, bool(saved.saved)
+                return [], saved.refused, saved.saved
 
             return self._update(token, save, progress)
         finally:
@@ -83,16 +83,20 @@ class ArticleAdder:
         if len(urls) > MAX_URLS:
             return f"⚠️ At most {MAX_URLS} addresses at a time.", gr.skip(), gr.skip()
 
-        def save() -> tuple[list[str], tuple, bool]:
+        def save() -> tuple[list[str], tuple, tuple[str, ...]]:
             fetched = fetch_pages(urls, self.fetcher, self.settings, progress=lambda d, t: (
                 progress((d, t), desc="Fetching pages", unit="pages")))
-            return fetched_markdown(fetched), fetched.refused, bool(fetched.saved)
+            return (fetched_markdown(fetched), fetched.refused,
+                    tuple(s.path for s in fetched.saved))
 
         return self._update(token, save, progress)
 
     # -- one update at a time -------------------------------------------------------------
-    def _update(self, token: str, save: Callable[[], tuple[list[str], tuple, bool]],
+    def _update(self, token: str,
+                save: Callable[[], tuple[list[str], tuple, tuple[str, ...]]],
                 progress) -> tuple:
+        """Check the token, take the lock, ``save()`` the articles (giving report lines,
+        refusals and the corpus paths saved), then update the index and report."""
         expected = self.settings.upload_token
         if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
             return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
@@ -113,7 +117,7 @@ class ArticleAdder:
                 if not isinstance(exc, QAError):
                     log.exception("updating the index after adding articles failed")
                 why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
-                return (f"⚠️ The articles are saved in the corpus, but updating the index "
+                return (f"⚠️ Saved {', '.join(saved)} in the corpus, but updating the index "
                         f"failed: {why} They will be indexed by the next update that "
                         "succeeds; the previous index is still serving.", gr.skip(), gr.skip())
             return (report_markdown(report, refused, notes), *self.on_change())

@@ -197,3 +197,50 @@ def test_qa_add_fetches_indexes_and_the_page_answers_a_question(site: Site, tmp_
     assert "Ottawa" in answer.output and "Minerals alliance formed" in answer.output
     nothing = CliRunner().invoke(main, ["add", "-q", site.url("/nope")])
     assert nothing.exit_code == 1 and "no page could be added" in nothing.output
+
+
+def test_the_chat_url_box_fetches_indexes_and_reports(site: Site, quick: Settings, fake) -> None:
+    from qa import Retriever, build_index
+    from qa.chat import ChatApp
+    from conftest import SEED
+
+    quick.corpus_dir.mkdir(parents=True)
+    (quick.corpus_dir / SEED.name).write_bytes(SEED.read_bytes())
+    build_index(quick.corpus_dir, settings=quick, embedder=fake)
+    site.page("/minerals", article_html("Minerals alliance formed", BODY))
+    site.routes["/to-inside"] = Route(302, {"Location": site.url("/minerals")})
+    allowed = quick.with_(fetch_allow_private=True)
+    app = ChatApp(Retriever.load(settings=allowed, embedder=fake), allowed)
+    report, status, _ = app.adder.add_urls(f"{site.url('/minerals')}\n{site.url('/gone')}", "")
+    assert f"**fetched** `{site.url('/minerals')}`" in report
+    assert "**added** `web/127-0-0-1/minerals-" in report
+    assert f"**refused** `{site.url('/gone')}`: the server answered HTTP 404" in report
+    assert "**2** articles" in status
+    history, *_ = app.respond("lithium reserves alliance secretariat", [], None, "hybrid", 3,
+                              "", "", None, None)
+    assert "Minerals alliance formed" in history[-1]["content"]
+
+    # By default the chat fetches public addresses only: not this loopback server, and not
+    # through a redirect either.
+    default = ChatApp(Retriever.load(settings=quick, embedder=fake), quick)
+    report, *_ = default.adder.add_urls(site.url("/to-inside"), "")
+    shown = report.replace("\\", "")  # as rendered: Markdown escapes taken out
+    assert "loopback address 127.0.0.1" in shown and "--allow-private-urls" in shown
+    assert "**2** articles" in default.index_state()[0]
+
+
+def test_the_chat_url_box_needs_the_token_and_bounds_the_list(quick: Settings, fake,
+                                                              tmp_path: Path) -> None:
+    from qa import Retriever, build_index
+    from qa.chat import ChatApp
+    from conftest import SEED
+
+    quick.corpus_dir.mkdir(parents=True)
+    (quick.corpus_dir / SEED.name).write_bytes(SEED.read_bytes())
+    build_index(quick.corpus_dir, settings=quick, embedder=fake)
+    guarded = quick.with_(upload_token="s3cret")
+    app = ChatApp(Retriever.load(settings=guarded, embedder=fake), guarded)
+    assert "Wrong upload token" in app.adder.add_urls("https://example.com/a", "guess")[0]
+    many = "\n".join(f"https://example.com/{n}" for n in range(21))
+    assert "At most 20 addresses" in app.adder.add_urls(many, "s3cret")[0]
+    assert "Paste one or more web addresses" in app.adder.add_urls("  ", "s3cret")[0]

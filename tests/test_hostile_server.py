@@ -81,12 +81,12 @@ def _upload(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_a_failed_update_says_the_upload_was_saved_and_removes_the_temp_copy(
         retriever: Retriever, tmp_path: Path, monkeypatch) -> None:
-    from qa import chat
+    from qa import adder
 
     def full_disk(*args, **kwargs):
         raise QAError("could not write the index (No space left on device)")
 
-    monkeypatch.setattr(chat, "build_index", full_disk)
+    monkeypatch.setattr(adder, "build_index", full_disk)
     upload = _upload(tmp_path, "harbour.txt", "Harbour reopens\n\nThe harbour reopened.")
     message, *_ = ChatApp(retriever, retriever.settings).adder.add_articles([str(upload)], "")
     assert "Saved uploads/harbour.txt in the corpus, but updating the index failed" in message

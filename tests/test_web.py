@@ -179,6 +179,19 @@ def test_binary_and_oversized_uploads_are_refused(page, tmp_path: Path) -> None:
         page.get_by_text("maximum allowed")).first.wait_for(timeout=30_000)
 
 
+def test_the_url_box_refuses_the_servers_own_address_and_says_why(page, server) -> None:
+    open_uploads(page)
+    before = page.locator("#qa-status").inner_text()
+    page.locator("#qa-urls textarea").fill(server["url"] + "config\nftp://example.com/x")
+    page.locator("#qa-fetch").click()
+    report = page.locator("#qa-report")
+    report.filter(has_text="refused").wait_for(timeout=30_000)
+    text = report.inner_text()
+    assert "loopback address 127.0.0.1" in text and "--allow-private-urls" in text
+    assert "only http and https" in text
+    assert page.locator("#qa-status").inner_text() == before  # nothing changed
+
+
 def test_chat_keeps_answering_during_a_rebuild(browser, server, tmp_path: Path) -> None:
     batch = sorted((BBC / "politics").glob("*.txt"))[:60]
     context = browser.new_context()
