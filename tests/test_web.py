@@ -40,14 +40,15 @@ def _get(url: str) -> tuple[int, str]:
         return e.code, e.read().decode(errors="replace")
 
 
-def start_app(home: Path, index: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
+def start_app(home: Path, index: Path, *args: str,
+              **extra_env: str) -> tuple[subprocess.Popen, str]:
     """`python app.py` serving ``home/corpus`` from ``index`` on a free loopback port,
     once it answers HTTP (indexing the corpus first if there is no index)."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QA_INDEX": str(index),
            "QA_CORPUS": str(home / "corpus"), **extra_env}
     log = (home / f"server-{port}.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args],
                             cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 240
