@@ -61,3 +61,16 @@ class IndexWriteFailed(QAError):
             f"could not write the index at {index_dir}/ ({detail}) - free disk space or fix "
             "the folder's permissions and run again; the previous index keeps serving"
         )
+
+
+class FetchRefused(QAError):
+    """A URL that was not fetched, or a response that was not read; the message says why.
+    ``status``: the HTTP status when the server answered with an error."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AddressRefused(FetchRefused):
+    """The host does not resolve, or resolves to an address the policy does not allow."""

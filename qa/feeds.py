@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 
 from filelock import FileLock
 
-from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher, FetchRefused
+from .errors import FetchRefused
+from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal
 from .settings import Settings
 

@@ -17,8 +17,6 @@ Every refusal is a :class:`FetchRefused` whose message says why.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,7 +25,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from .errors import QAError
+from .addresses import check_host, check_ip, host_port
+from .errors import AddressRefused, FetchRefused
 from .settings import Settings
 from .text import decode
 
@@ -37,19 +36,6 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xm
               "application/xml", "text/xml", "application/x-rss+xml")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ROBOTS_BYTES = 512 * 1024
-
-
-class FetchRefused(QAError):
-    """A URL that was not fetched, or a response that was not read; the message says why.
-    ``status``: the HTTP status when the server answered with an error."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class AddressRefused(FetchRefused):
-    """The host does not resolve, or resolves to an address the policy does not allow."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +114,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         seen = {url}
         for _ in range(self.policy.max_redirects + 1):
-            host, port = _host_port(url)
+            host, port = host_port(url)
             self._check_address(url, host, port)  # before robots.txt: name the page refused
             if robots:
                 self._check_robots(url)
@@ -147,7 +133,7 @@ class Fetcher:
 
     # -- one request ----------------------------------------------------------------------
     def _request(self, url: str, headers: dict[str, str]):
-        host, port = _host_port(url)
+        host, port = host_port(url)
         self._check_address(url, host, port)
         self._pause(host)
         try:
@@ -212,13 +198,7 @@ class Fetcher:
         return p.allow_private or host in p.allow_hosts or f"{host}:{port}" in p.allow_hosts
 
     def _check_address(self, url: str, host: str, port: int) -> None:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise AddressRefused(f"{url}: no such host {host!r}") from None
-        if not self._exempt(host, port):
-            for info in infos:
-                _refuse_private(url, str(info[4][0]))
+        check_host(url, host, port, exempt=self._exempt(host, port))
 
     def _check_peer(self, url: str, host: str, port: int, response: httpx.Response) -> None:
         if self._exempt(host, port):
@@ -226,7 +206,7 @@ class Fetcher:
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
         if peer:
-            _refuse_private(url, str(peer[0]))
+            check_ip(url, str(peer[0]))
 
     def _pause(self, host: str) -> None:
         """Wait until ``host`` was last asked ``host_interval`` seconds ago."""
@@ -268,34 +248,6 @@ class Fetcher:
             return parser
         parser.parse(found.text.splitlines())
         return parser
-
-
-def _host_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchRefused(f"{url}: only http and https addresses can be fetched")
-    if not parts.hostname:
-        raise FetchRefused(f"{url}: not a web address (no host)")
-    if parts.username or parts.password:
-        raise FetchRefused(f"{url}: addresses with a user name or password are not fetched")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise FetchRefused(f"{url}: the port is not a number between 0 and 65535") from None
-    return parts.hostname, port
-
-
-def _refuse_private(url: str, ip: str) -> None:
-    address = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if address.is_global:
-        return
-    kind = ("loopback" if address.is_loopback else "link-local" if address.is_link_local
-            else "private" if address.is_private else "non-public")
-    raise AddressRefused(f"{url}: resolves to the {kind} address {address} - the app does "
-                       "not fetch from its own network (start it with --allow-private-urls "
-                       "to allow this)")
 
 
 def _text(body: bytes, charset: str | None) -> str | None:

@@ -15,11 +15,11 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .dates import iso_date
-from .fetch import PAGE_TYPES, Fetcher, FetchRefused
+from .errors import FetchRefused
+from .fetch import PAGE_TYPES, Fetcher
 from .ingest import Skipped
 from .settings import Settings
 from .text import clean

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from qa import Retriever, Settings, build_index
 from qa.cli import main
 from qa.feeds import FeedList
-from qa.fetch import Fetcher, FetchRefused, Policy
+from qa.errors import FetchRefused
+from qa.fetch import Fetcher, Policy
 
 from webserver import Route, Site, article_html, rss
 
