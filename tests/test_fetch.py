@@ -244,3 +244,34 @@ def test_the_chat_url_box_needs_the_token_and_bounds_the_list(quick: Settings, f
     many = "\n".join(f"https://example.com/{n}" for n in range(21))
     assert "At most 20 addresses" in app.adder.add_urls(many, "s3cret")[0]
     assert "Paste one or more web addresses" in app.adder.add_urls("  ", "s3cret")[0]
+
+
+def test_every_hostile_answer_is_one_clear_line_and_the_index_keeps_serving(
+        site: Site, quick: Settings, fake) -> None:
+    from qa import Retriever, build_index
+    from qa.chat import ChatApp
+    from conftest import SEED
+
+    quick.corpus_dir.mkdir(parents=True)
+    (quick.corpus_dir / SEED.name).write_bytes(SEED.read_bytes())
+    build_index(quick.corpus_dir, settings=quick, embedder=fake)
+    hostile = {
+        "/huge": Route(body=huge(50 * 2**20), headers={"Content-Type": "text/html"}),
+        "/slow": Route(body=slow(), headers={"Content-Type": "text/html"}),
+        "/loop": Route(302, {"Location": "/loop"}),
+        "/png": Route(body=b"\x89PNG\r\n\x1a\n" + bytes(100), headers={"Content-Type": "image/png"}),
+        "/xml": Route(body=b"<rss><channel><item>", headers={"Content-Type": "text/html"}),
+    }
+    site.routes.update(hostile)
+    allowed = quick.with_(fetch_allow_private=True)
+    app = ChatApp(Retriever.load(settings=allowed, embedder=fake), allowed)
+    report, *_ = app.adder.add_urls("\n".join(site.url(p) for p in hostile), "")
+    lines = [line for line in report.splitlines() if line.startswith("- **refused**")]
+    assert len(lines) == len(hostile), report
+    for reason in ("limit", "still downloading after", "redirect loop", "image/png",
+                   "no article text"):
+        assert sum(reason in line for line in lines) == 1, (reason, report)
+    history, *_ = app.respond("what did Gor and Jaishankar discuss?", [], None, "hybrid", 3,
+                              "", "", None, None)
+    assert "Jaishankar" in history[-1]["content"]
+    assert not (quick.corpus_dir / "web").exists()
