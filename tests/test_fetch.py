@@ -266,7 +266,8 @@ def test_every_hostile_answer_is_one_clear_line_and_the_index_keeps_serving(
     allowed = quick.with_(fetch_allow_private=True)
     app = ChatApp(Retriever.load(settings=allowed, embedder=fake), allowed)
     report, *_ = app.adder.add_urls("\n".join(site.url(p) for p in hostile), "")
-    lines = [line for line in report.splitlines() if line.startswith("- **refused**")]
+    lines = [line.replace("\\", "") for line in report.splitlines()  # Markdown escapes out
+             if line.startswith("- **refused**")]
     assert len(lines) == len(hostile), report
     for reason in ("limit", "still downloading after", "redirect loop", "image/png",
                    "no article text"):
