@@ -46,7 +46,7 @@ _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six":
 _NOT_NAME = r"(?![ \t]+[A-Z]|'s[ \t]+[A-Z])"  # "Sunday Times", "Monday's Daily Mail"
 _NO_DATE_AFTER = rf"(?!,?\s+(?:the\s+)?(?:[0-9]|{_MONTH}))"  # "Thursday, 29 January" is one date
 _COUNT = r"(?![ \t]+(?:[a-z]+s|per|people|million|bn|m)\b)"  # "in 2000 homes", "May 3 people"
-_CANDIDATE = re.compile("|".join([
+_CANDIDATE = re.compile(r"\b(?:" + "|".join([
     rf"(?P<full>(?:(?:{_WEEKDAY}),?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?"
     rf"|(?:(?:{_WEEKDAY}),?\s+)?{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?){_COUNT}",
     rf"(?P<monthyear>\b(?:{_MONTH}),?\s+{_YEAR})",
@@ -61,9 +61,9 @@ _CANDIDATE = re.compile("|".join([
     r"(?P<unit>week|month|year)\b)",
     r"(?P<ago>\b(?P<n>[0-9]{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
     r"(?P<agounit>day|week|month|year)s?\s+ago\b)",
-    r"(?P<rel>\b(?:yesterday|today|tonight|this\s+(?:morning|afternoon|evening))\b"
+    r"(?P<rel>\b(?:[Yy]esterday|today|[Tt]onight|this\s+(?:morning|afternoon|evening))\b"
     r"|(?:(?<=^)|(?<=[.!?]\s))Today(?=,))",
-]))
+]) + ")")
 _FUTURE = re.compile(r"\b(?:will|shall|won't|'ll|is to|are to|due|set to|expected to|"
                      r"plans? to|planned|scheduled|going to)\b")
 
@@ -146,7 +146,7 @@ def _resolve_one(m: re.Match, text: str, today: date) -> tuple[date, Granularity
             return today - timedelta(days=count * (7 if g["agounit"] == "week" else 1)), "day"
         return _calendar(today, g["agounit"], -count)
     if g["rel"]:
-        return today - timedelta(days=g["rel"] == "yesterday"), "day"
+        return today - timedelta(days=g["rel"].lower() == "yesterday"), "day"
     return None
 
 

@@ -9,7 +9,10 @@ read by ``dateparser``; the calendar meaning of ranges and relative words is our
 - "last week/month/year" and "this week/month/year" are calendar periods (weeks start on
   Monday); "the last/past N days/weeks/months" and "past week" are rolling windows.
 - "after March" starts the day after March ends, "before March" ends the day before it
-  starts; ranges resolve their end first, so "between May and July 1963" is all 1963.
+  starts; "from July" without an end means July, as in "articles from July"; ranges
+  resolve their end first, so "between May and July 1963" is all 1963.
+- Numeric dates are read day first (03/04/2026 is 3 April) unless only month-first
+  makes sense (01/15/2026).
 - A bare month, weekday or year counts only after a time preposition ("in", "on",
   "since"...), so "May I ask", "March of the penguins", "the Sunday Times" and "the 1963
   test ban treaty" (a year naming an event, not when the articles were written) are not
@@ -40,7 +43,7 @@ _FUNCTION = ("and|or|to|the|a|an|about|on|in|at|for|with|when|what|how|why|who|d
              "between|while|than|until|before|after|since|news|articles?|stories|reports?")
 _NO_COUNT = rf"(?![ \t]+(?!(?:{_FUNCTION})\b)[a-z])"
 # After a month or weekday name: a capitalised word or "of" makes it part of a name.
-_NO_NAME = r"(?![ \t]+(?:[A-Z][a-z]|of\b))"
+_NO_NAME = r"(?![ \t]+(?:[A-Z]|of\b))"
 _CASE = "(?i:{})"  # case-insensitive words inside a case-sensitive pattern
 _SELF = _CASE.format(  # dates that need no preposition to be dates
     rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}"
@@ -55,17 +58,17 @@ _NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 
 _COUNT = "|".join(_NUMBER)
 _EXPRESSION = re.compile(r"\b(?:" + "|".join([
     rf"(?i:between|from)\s+(?P<ra>{_POINT})\s+(?i:and|to|until|till|through)\s+(?P<rb>{_POINT})",
-    rf"(?P<sw>(?i:since|after|from))\s+(?P<sp>{_POINT})",
+    rf"(?P<sw>(?i:since|after))\s+(?P<sp>{_POINT})",
     rf"(?P<uw>(?i:before|until|till|by|up\s+to))\s+(?P<up>{_POINT})",
     rf"(?i:(?:in|over|during|for)\s+)?(?i:the\s+)?(?i:past|last|previous)\s+"
     rf"(?P<n>(?i:[0-9]{{1,3}}|{_COUNT}))\s+(?P<unit>(?i:day|week|month|year)s?)\b",
-    rf"(?i:(?:in|over|during|for)\s+)?(?P<roll>(?i:the\s+(?:past|last)|past))\s+"
-    rf"(?P<unit1>(?i:day|week|month|year))\b",
-    rf"(?P<cal>(?i:last|previous|this|current))\s+(?P<cunit>(?i:week|month|year))\b",
+    r"(?i:(?:in|over|during|for)\s+)?(?P<roll>(?i:the\s+(?:past|last)|past))\s+"
+    r"(?P<unit1>(?i:day|week|month|year))\b",
+    r"(?P<cal>(?i:last|previous|this|current))\s+(?P<cunit>(?i:week|month|year))\b",
     rf"(?i:on\s+)?(?i:last\s+)(?P<lwd>{_CASE.format(_WEEKDAY)})\b",
-    rf"(?:(?P<rw>(?i:since|from|of|for))\s+)?(?P<rel>(?i:yesterday|today))\b",
-    rf"(?P<latest>(?i:(?:the\s+)?(?:most\s+recent|latest|newest|recent(?:ly)?|lately)))\b",
-    rf"(?i:in|on|during|throughout)\s+(?P<ip>{_POINT})",
+    r"(?:(?P<rw>(?i:since|from|of|for))\s+)?(?P<rel>(?i:yesterday|today))\b",
+    r"(?P<latest>(?i:(?:the\s+)?(?:most\s+recent|latest|newest|recent(?:ly)?|lately)))\b",
+    rf"(?i:in|on|during|throughout|from)\s+(?P<ip>{_POINT})",
     rf"(?P<bp>{_SELF})",
 ]) + ")")
 
@@ -229,7 +232,8 @@ def _without(question: str, spans: list[tuple[int, int]]) -> str:
     text = re.sub(r"\s+", " ", "".join(parts))
     text = re.sub(r"\s+([?.!,;:])", r"\1", text)
     text = re.sub(r",(?=[?.!]|$)", "", text)
-    return re.sub(r"^[\s,;:]+", "", text).strip()
+    text = re.sub(r"^[\s,;:]+", "", text).strip()
+    return text[:1].upper() + text[1:] if question[:1].isupper() else text
 
 
 def _label(since: date | None, until: date | None, latest: bool) -> str:
