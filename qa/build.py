@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .annotate import annotate
 from .dedupe import NearDuplicate, near_duplicates
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyCorpus, IndexWriteFailed
@@ -103,6 +104,7 @@ def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> 
     for pid, text_hash in writer.table.passages_of(article.id):
         old.setdefault(text_hash, []).append(pid)
     writer.table.put_article(article)
+    writer.table.put_annotations(article.id, annotate(article))
     for passage in splitter.split(article):
         reusable = old.get(passage.text_hash)
         if reusable:

@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 
 import gradio as gr  # noqa: E402
 
+from . import notes  # noqa: E402
 from .answer import answer  # noqa: E402
 from .errors import BadRequest, QAError  # noqa: E402
 from .filters import Filters  # noqa: E402
@@ -57,9 +58,9 @@ def _whole(value: object) -> int:
 
 
 def _filters(mode: str | None, since: str | None, until: str | None,
-             source: str | None) -> Filters:
+             source: str | None, person: str | None = None) -> Filters:
     return Filters(mode=mode or None, since=_clean(since), until=_clean(until),  # type: ignore[arg-type]
-                   source=_clean(source))
+                   source=_clean(source), person=_clean(person))
 
 
 class ChatApp:
@@ -98,7 +99,8 @@ class ChatApp:
 
     # -- chat -----------------------------------------------------------------------------
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
-                k: float, since: str, until: str, source: str | None, shown: str | None):
+                k: float, since: str, until: str, source: str | None, shown: str | None,
+                person: str | None = None, as_of: str | None = None):
         history = list(history or [])
         question = message.strip() if isinstance(message, str) else ""
         if not question:
@@ -107,7 +109,8 @@ class ChatApp:
         try:
             self._follow_rebuilds()
             result = answer(self.retriever, question, previous_query=previous_query,
-                            k=_whole(k), filters=_filters(mode, since, until, source))
+                            k=_whole(k), filters=_filters(mode, since, until, source, person),
+                            as_of=_clean(as_of))
             reply = answer_html(result, self.retriever.settings.min_relevance)
             previous_query = result.query
         except QAError as exc:
@@ -119,27 +122,32 @@ class ChatApp:
         return (history, "", previous_query, *self._index_outputs(shown))
 
     def api_search(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
-                   until: str = "", source: str = "") -> list[dict]:
+                   until: str = "", source: str = "", person: str = "") -> list[dict]:
         """Passages that answer `question`, best first, as JSON objects with text, score,
         article_id, title, date, source, url and character offsets."""
-        hits = self._api(self.retriever.search, question, k, mode, since, until, source)
+        hits = self._api(self.retriever.search, question, k, mode, since, until, source,
+                         person)
         return [hit.to_dict() for hit in hits]
 
     def api_answer(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
-                   until: str = "", source: str = "") -> dict:
+                   until: str = "", source: str = "", person: str = "",
+                   as_of: str = "") -> dict:
         """The answer to `question`: `lead` (the sentence that answers, its offsets in
         the lead hit's text, and the answer words with their offsets, or null),
-        `relevant`, and `hits` as from /search."""
-        return self._api(partial(answer, self.retriever), question, k, mode, since, until,
-                         source).to_dict()
+        `relevant`, `understood` (the dates read from the question), `speaker`,
+        `timeline` (dated hits, oldest first), `people`, and `hits` as from /search.
+        `as_of` (YYYY-MM-DD) is the day "last week" counts from."""
+        call = partial(answer, self.retriever, as_of=_clean(as_of))
+        return self._api(call, question, k, mode, since, until, source, person).to_dict()
 
     def _api(self, call, question: str, k: object, mode: str, since: str, until: str,
-             source: str):
+             source: str, person: str = ""):
         """``call(question, k=..., filters=...)`` for an API caller: bad requests become one
         clear error, anything else a friendly one (the details go to the log)."""
         try:
             self._follow_rebuilds()
-            return call(question, k=_whole(k), filters=_filters(mode, since, until, source))
+            return call(question, k=_whole(k),
+                        filters=_filters(mode, since, until, source, person))
         except QAError as exc:
             raise gr.Error(str(exc)) from None
         except Exception:
@@ -163,3 +171,9 @@ class ChatApp:
     # -- adding articles --------------------------------------------------------------------
     def sources(self) -> list[str]:
         return self.retriever.snapshot.sources_shown()
+
+    def people(self) -> list[str]:
+        """The people named in most articles, for the person filter."""
+        snap = self.retriever.snapshot
+        with snap.lock:
+            return notes.top_entities(snap.db, "person", limit=100)

@@ -113,48 +113,6 @@ def _echo_report(report, as_json: bool = False) -> None:
     click.echo(report.summary())
 
 
-@main.command()
-@click.argument("question")
-@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True)
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]))
-@click.option("--since", help="Only articles dated on or after YYYY-MM-DD.")
-@click.option("--until", help="Only articles dated on or before YYYY-MM-DD.")
-@click.option("--source", help="Only articles from this source.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the answer as JSON: lead sentence, answer words (with offsets), hits.")
-@INDEX_OPTION
-def ask(question: str, k: int, mode: str | None, since: str | None, until: str | None,
-        source: str | None, as_json: bool, index_dir: Path | None) -> None:
-    """Answer QUESTION: the answer words, the sentence that says them, and the passages."""
-    from .answer import answer
-    from .filters import Filters
-    from .search import Retriever
-
-    filters = Filters(mode=mode, since=since, until=until, source=source)  # type: ignore[arg-type]
-    retriever = Retriever.load(settings=_settings(index_dir))
-    result = answer(retriever, question, k=k, filters=filters)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-        return
-    if not result.hits:
-        click.echo("no passages match")
-    elif not result.relevant:
-        click.echo(f"Nothing in these articles about {question!r}; the nearest passages:\n")
-    else:
-        if result.words:
-            click.secho(f"Answer: {result.words}", bold=True)
-        hit = result.best[0]  # type: ignore[index]
-        click.echo(f"{' '.join((result.sentence or '').split())}")
-        click.echo(f"   ({hit.title}, {' · '.join(x for x in (hit.date, hit.source) if x)})\n")
-    for rank, hit in enumerate(result.hits, start=1):
-        where = " · ".join(x for x in (hit.date, hit.source, hit.article_id) if x)
-        click.secho(f"{rank}. [{hit.score:.3f}] {hit.title}", bold=True)
-        click.echo(f"   {where}")
-        if hit.also_in:
-            click.echo(f"   also in: {', '.join(hit.also_in)}")
-        click.echo("   " + " ".join(hit.text.split()) + "\n")
-
-
 @main.command("eval")
 @click.argument("beir", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -248,10 +206,11 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
                         feed_poll_minutes=poll, fetch_allow_private=allow_private))
 
 
-# The commands that bring articles in from the web and keep the index fresh.
-from .cli_fresh import add, feeds, watch_  # noqa: E402  (they use the helpers above)
+# Asking (ask, quotes) and the commands that bring articles in from the web.
+from .cli_ask import ask, quotes  # noqa: E402  (they use the helpers above)
+from .cli_fresh import add, feeds, watch_  # noqa: E402
 
-for _command in (add, feeds, watch_):
+for _command in (ask, quotes, add, feeds, watch_):
     main.add_command(_command)
 
 

@@ -6,7 +6,7 @@ checks itself on creation, so every layer below can trust it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import get_args
 
 from .dates import period
@@ -22,18 +22,27 @@ class Filters:
     periods: ``since="2024-03"`` starts on 1 March, ``until="2024"`` ends on 31 December,
     both inclusive. Articles without a date are left out when either is given.
     ``source`` matches an article's source case-insensitively.
+
+    ``about`` (``(first, last)`` days, ``YYYY-MM-DD``, either may be None) keeps passages
+    about that period: from an article published in it, or naming a date in it ("on
+    Sunday" in an article of 30 January 2026 names 25 January). Questions set it from
+    their own words ("in July 1963"). ``person`` keeps articles naming that person (or
+    organisation or place). ``recent`` orders the relevant hits newest first.
     """
 
     mode: Mode | None = None
     since: str | None = None
     until: str | None = None
     source: str | None = None
+    about: tuple[str | None, str | None] | None = None
+    person: str | None = None
+    recent: bool = False
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in get_args(Mode):
             raise BadRequest(f"unknown mode {self.mode!r} - use dense, bm25 or hybrid")
         for name, value in (("since", self.since), ("until", self.until),
-                            ("source", self.source)):
+                            ("source", self.source), ("person", self.person)):
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"{name} must be text, not {type(value).__name__}")
             cleaned = value.strip() if value else None
@@ -48,6 +57,16 @@ class Filters:
                              "swap them or widen the range")
         object.__setattr__(self, "_first_day", first)
         object.__setattr__(self, "_last_day", last)
+        if self.about is not None:
+            ends = tuple(self.about)
+            if len(ends) != 2 or not all(e is None or isinstance(e, str) for e in ends):
+                raise BadRequest("about must be a (first day, last day) pair")
+            try:
+                ends = (period(ends[0])[0] if ends[0] else None,
+                        period(ends[1])[1] if ends[1] else None)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+            object.__setattr__(self, "about", ends if any(ends) else None)
 
     @property
     def first_day(self) -> str | None:
@@ -62,4 +81,7 @@ class Filters:
     @property
     def restricts(self) -> bool:
         """Whether any article may be left out."""
-        return bool(self.since or self.until or self.source)
+        return bool(self.since or self.until or self.source or self.about or self.person)
+
+    def with_(self, **changes: object) -> Filters:
+        return replace(self, **changes)  # type: ignore[arg-type]

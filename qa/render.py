@@ -23,6 +23,12 @@ CSS = """
 .qa-words { font-size: 1.15em; font-weight: 700; margin: 0 0 .2em; }
 .qa-best mark, .qa-passage mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
 .qa-none { color: #8a4b00; font-weight: 600; }
+.qa-understood { color: #1d4e89; font-size: .9em; font-weight: 600; margin: 0 0 .3em; }
+.qa-speaker { color: #555; margin: 0; }
+.qa-timeline ol { list-style: none; padding-left: .2em; margin: .3em 0; }
+.qa-timeline li { margin: .25em 0; }
+.qa-day { font-weight: 700; font-variant-numeric: tabular-nums; }
+.qa-facets { color: #555; font-size: .85em; }
 .qa-searched { color: #666; font-size: .9em; }
 .qa-article { border: 1px solid #ddd; border-radius: 8px; padding: .5em .75em; margin: .5em 0; }
 .qa-title { font-weight: 600; }
@@ -90,6 +96,8 @@ def _answer_body(answer: Answer, threshold: float) -> str:
     out: list[str] = []
     if answer.rewritten:
         out.append(f'<p class="qa-searched">Searched for: “{escape(answer.query)}”</p>')
+    if answer.understood:
+        out.append(f'<p class="qa-understood">{escape(answer.understood)}</p>')
     if not answer.hits:
         out.append(f'<p class="qa-none">Nothing in these articles matches “{escape(answer.question)}”'
                    " with the current filters.</p>")
@@ -97,8 +105,10 @@ def _answer_body(answer: Answer, threshold: float) -> str:
     best = answer.best
     if answer.relevant and best:
         hit, reading = best
-        if answer.words:
-            out.append(f'<p class="qa-words">{escape(answer.words)}</p>')
+        if answer.speaker:
+            out.append(f'<p class="qa-speaker">{escape(answer.speaker)} said:</p>')
+        if answer.shown_words:
+            out.append(f'<p class="qa-words">{escape(answer.shown_words)}</p>')
         out.append(f'<p class="qa-best"><mark>{_sentence_html(hit.text, reading)}</mark> — '
                    f"<em>{escape(hit.title)}</em>"
                    f"{', ' + escape(hit.date) if hit.date else ''}"
@@ -106,6 +116,10 @@ def _answer_body(answer: Answer, threshold: float) -> str:
     else:
         out.append(f'<p class="qa-none">Nothing in these articles about “{escape(answer.question)}”.'
                    " The nearest passages are below; they may not answer it.</p>")
+    out.append(_timeline(answer))
+    if answer.facets:
+        named = " · ".join(f"{escape(name)} ({n})" for name, _kind, n in answer.facets)
+        out.append(f'<p class="qa-facets">Named in these articles: {named}</p>')
     # Group passages under their article, articles in order of their best passage.
     groups: dict[str, list[tuple[Hit, Reading | None, float]]] = {}
     for hit, reading, similarity in zip(answer.hits, answer.readings, answer.similarities):
@@ -123,6 +137,23 @@ def _answer_body(answer: Answer, threshold: float) -> str:
         out.append(f'<div class="qa-article"><div class="qa-title">{escape(first.title)}</div>'
                    f'<div class="qa-meta">{_meta(first)}</div>{cards[0]}{more}</div>')
     return "".join(out)
+
+
+def _timeline(answer: Answer) -> str:
+    """The hits by date, oldest first: open for a "how did it unfold" question, one
+    click away for any other whose hits span several dates."""
+    entries = answer.timeline()
+    if not entries:
+        return ""
+    lines, shown = [], None
+    for e in entries:
+        day = f'<span class="qa-day">{escape(e.date)}</span> ' if e.date != shown else ""
+        shown = e.date
+        lines.append(f"<li>{day}<em>{escape(e.title)}</em>: {escape(e.sentence)}</li>")
+    dates = len({e.date for e in entries})
+    return (f'<details class="qa-timeline"{" open" if answer.timeline_asked else ""}>'
+            f"<summary>Timeline: {len(entries)} passages over {dates} dates</summary>"
+            f"<ol>{''.join(lines)}</ol></details>")
 
 
 def _passage(hit: Hit, reading: Reading | None, similarity: float, threshold: float,

@@ -179,6 +179,11 @@ class Retriever:
         question, k = self.check(question, k)
         filters = filters or Filters()
         snap = snapshot or self.snapshot  # one version for the whole query
+        if filters.recent:  # the newest of the relevant hits
+            pool = self.search(question, min(self.settings.max_k, 4 * k),
+                               filters=filters.with_(recent=False), collapse=collapse,
+                               snapshot=snap)
+            return newest_first(pool, k, self.settings.recent_share)
         if not collapse:
             return hits_of(snap, rank(snap, self.embedder, self.settings, question, k, filters))
         # Folding duplicates may leave fewer than k: look deeper until k or nothing left.
@@ -192,6 +197,18 @@ class Retriever:
 
 
 collapse_hits = collapse  # ``search`` has a parameter of that name
+
+
+def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
+    """The ``k`` newest of the hits scoring at least ``share`` of the best (dated ones
+    first), then the others by score: recency among the relevant, not over relevance."""
+    if not hits:
+        return []
+    bar = hits[0].score * share
+    relevant = [h for h in hits if h.score >= bar]
+    relevant.sort(key=lambda h: h.date or "", reverse=True)  # stable: ties keep score order
+    rest = [h for h in hits if h.score < bar]
+    return (relevant + rest)[:k]
 
 
 @lru_cache(maxsize=4)

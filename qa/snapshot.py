@@ -12,12 +12,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from . import tables, vectors, versions
+from . import notes, tables, vectors, versions
 from .errors import IndexChanged, IndexCorrupt, IndexMismatch
 from .filters import Filters
 from .lexical import Lexical
@@ -40,6 +41,11 @@ class Snapshot:
     days: np.ndarray  # the article's date as YYYYMMDD, 0 when undated
     source_codes: np.ndarray  # index into ``sources``, -1 without a source
     sources: tuple[str, ...]  # lower-cased
+    article_codes: np.ndarray  # the article's row id in the table
+    # Dates the passages' text names: position, first and last day (YYYYMMDD), per mention.
+    named_at: np.ndarray
+    named_first: np.ndarray
+    named_last: np.ndarray
     lock: threading.Lock = field(default_factory=threading.Lock)  # SQLite handle is shared
 
     @property
@@ -63,8 +69,15 @@ class Snapshot:
         prev_[pos[1:][same]] = pos[:-1][same]
         at = np.empty(len(ids), np.int64)
         at[pos] = np.arange(len(ids))  # from position to row of the layout
+        named, first, last = notes.mention_layout(db)
         return cls(version, vectors_, lexical, db, ids, prev_, next_, days[at], codes[at],
-                   sources)
+                   sources, articles[at], np.searchsorted(ids, named), first, last)
+
+    @property
+    def newest_day(self) -> date | None:
+        """The date of the newest article, if any article is dated."""
+        newest = int(self.days.max()) if len(self.days) else 0
+        return date(newest // 10000, newest // 100 % 100, newest % 100) if newest else None
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """Boolean mask over positions of the passages ``filters`` admit; None for all."""
@@ -79,6 +92,21 @@ class Snapshot:
             wanted = filters.source.lower()
             code = self.sources.index(wanted) if wanted in self.sources else -2
             mask &= self.source_codes == code
+        if filters.about:
+            mask &= self._about(*filters.about)
+        if filters.person:
+            with self.lock:
+                naming = notes.articles_naming(self.db, filters.person)
+            mask &= np.isin(self.article_codes, np.asarray(naming, np.int64))
+        return mask
+
+    def _about(self, first: str | None, last: str | None) -> np.ndarray:
+        """Passages published in ``first..last`` or naming a date that overlaps it."""
+        lo = int(first.replace("-", "")) if first else 0
+        hi = int(last.replace("-", "")) if last else 99999999
+        mask = (self.days >= lo) & (self.days <= hi) & (self.days > 0)
+        overlapping = (self.named_last >= lo) & (self.named_first <= hi)
+        mask[self.named_at[overlapping]] = True
         return mask
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:

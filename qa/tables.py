@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import notes
+from .annotate import Annotations
 from .ingest import Article
 from .split import Passage
 
@@ -45,7 +47,7 @@ class Table:
     def __init__(self, path: Path, *, new: bool) -> None:
         self.db = sqlite3.connect(path)
         if new:
-            self.db.executescript(SCHEMA)
+            self.db.executescript(SCHEMA + notes.SCHEMA)
         self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1
 
     def article_hashes(self) -> dict[str, str]:
@@ -90,6 +92,10 @@ class Table:
 
     def delete_article(self, article_id: str) -> None:
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        notes.delete(self.db, article_id)
+
+    def put_annotations(self, article_id: str, annotations: Annotations) -> None:
+        notes.put(self.db, article_id, annotations)
 
     def move_passage(self, passage_id: int, passage: Passage) -> None:
         self.db.execute(
@@ -145,6 +151,13 @@ def passage_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Ro
         ids,
     ).fetchall()
     return {row["id"]: row for row in rows}
+
+
+def passage_containing(db: sqlite3.Connection, article_id: str, offset: int) -> int | None:
+    """The first passage of ``article_id`` whose text holds character ``offset``."""
+    row = db.execute('SELECT id FROM passages WHERE article_id = ? AND start <= ? AND ? < "end" '
+                     "ORDER BY seq LIMIT 1", (article_id, offset, offset)).fetchone()
+    return int(row[0]) if row else None
 
 
 def article_hashes(db: sqlite3.Connection) -> dict[str, str]:

@@ -30,7 +30,7 @@ from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: quotes, dated mentions and entities stored per article
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"  # the FAISS index

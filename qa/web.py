@@ -58,6 +58,11 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
                     until = gr.Textbox(label="Until (YYYY-MM-DD)", elem_id="qa-until")
                     source = gr.Dropdown(chat.sources(), value=None, label="Source",
                                          allow_custom_value=True, elem_id="qa-source")
+                    person = gr.Dropdown(chat.people(), value=None, label="Person named",
+                                         allow_custom_value=True, elem_id="qa-person")
+                    as_of = gr.Textbox(label="Read 'last week', 'in July' as of (YYYY-MM-DD)",
+                                       placeholder="today, or the newest article's date",
+                                       elem_id="qa-as-of")
                 with gr.Accordion("Add articles", open=False):
                     files = gr.File(file_count="multiple", file_types=FILE_TYPES,
                                     label=f"Articles ({', '.join(FILE_TYPES)})",
@@ -73,7 +78,8 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
         inputs = [box, chatbot, previous_query, mode, k, since, until, source]
         outputs = [chatbot, box, previous_query]
         for trigger in (box.submit, ask.click):
-            trigger(chat.respond, [*inputs, shown], [*outputs, status, source, shown],
+            trigger(chat.respond, [*inputs, shown, person, as_of],
+                    [*outputs, status, source, shown],
                     api_visibility="private", concurrency_limit=4, concurrency_id="chat",
                     ).then(None, js=SHOW_LEAD_JS)
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
