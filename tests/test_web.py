@@ -478,3 +478,32 @@ def test_the_lead_sentence_is_in_view_when_an_answer_arrives(browser, server, wi
         assert seen, (width, height, question)
     assert max(cards) >= 2  # answers with several cards below the lead were among them
     context.close()
+
+
+def test_the_chat_shows_the_date_range_the_timeline_and_the_speaker(page, tmp_path: Path) -> None:
+    """Last in this file: it adds two dated articles to the shared server."""
+    for day, stage, text in (
+            ("2026-01-05", "approved", "The council approved the harbour tunnel on Monday."),
+            ("2026-01-21", "opens", "The harbour tunnel opened to traffic on Tuesday, a "
+                                    "fortnight after the council approved it.")):
+        (tmp_path / f"{day}-tunnel.txt").write_text(f"date {day}\nHarbour tunnel {stage}\n\n"
+                                                    f"{text} Drivers queued at dawn.")
+    open_uploads(page)
+    assert "2 added" in upload(page, *sorted(tmp_path.glob("*.txt")))
+
+    text = ask(page, "How did the harbour tunnel project unfold?")
+    answer = page.locator("#qa-chat .qa-answer").last
+    timeline = answer.locator(".qa-timeline")
+    assert timeline.get_attribute("open") is not None  # asked for: shown open
+    days = [d.strip() for d in timeline.locator(".qa-day").all_inner_texts()]
+    assert days[:2] == ["2026-01-05", "2026-01-21"]
+
+    text = ask(page, "What happened with the harbour tunnel on 21 January 2026?")
+    assert "Articles from 21 January 2026" in text
+    assert "Harbour tunnel opens" in page.locator("#qa-chat .qa-answer").last.locator(
+        ".qa-best").inner_text()
+
+    text = ask(page, "What did Gor say?")
+    lead = page.locator("#qa-chat .qa-answer").last
+    assert lead.locator(".qa-speaker").inner_text() == "Sergio Gor said:"
+    assert "stay tuned for much more" in lead.locator(".qa-words").inner_text()
