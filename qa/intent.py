@@ -15,7 +15,8 @@ from .when import TimeRange, read_time
 
 _SPEAKER = re.compile(
     r"^\s*(?i:(?:so\s+|and\s+)?what\s+(?:did|does|do|has|have|had|was|is))\s+"
-    r"(?P<name>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
+    # The name, with what the question says of the person: "IMF chief Rodrigo de Rato".
+    r"(?P<name>[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,6}?)\s+"
     r"(?:(?:have\s+)?(?:say|said|says|saying|tell|told|telling|write|wrote|claim|claimed)"
     r"|to\s+say)\b(?P<rest>.*)$")
 _TIMELINE = re.compile(

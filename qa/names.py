@@ -117,7 +117,8 @@ def same_person(name: str, query: str) -> bool:
 
 def words(name: str) -> list[str]:
     """The lowercase words of a name without leading titles: "Ambassador Gor" -> ["gor"]."""
-    tokens = [t.strip(".,") for t in name.replace("’", "'").split()]
+    # "Murphy-O'Connor" and "Murphy O'Connor" are one name.
+    tokens = [t.strip(".,") for t in name.replace("’", "'").replace("-", " ").split()]
     while len(tokens) > 1 and tokens[0].capitalize() in _TITLES:
         tokens.pop(0)
     return [t.lower() for t in tokens if t]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .annotate import Annotations
-from .names import same_person
+from .names import same_person, words
 
 SCHEMA = """
 CREATE TABLE quotes (
@@ -87,7 +87,7 @@ def mentions_in(db: sqlite3.Connection, article_id: str, start: int, end: int) -
 def quotes_by(db: sqlite3.Connection, name: str, limit: int = 200) -> list[StoredQuote]:
     """Quotations whose speaker ``name`` names ("Gor", "Sergio Gor", "Ambassador Gor"),
     newest article first."""
-    surname = name.split()[-1] if name.split() else ""
+    surname = (words(name) or [""])[-1]
     speakers = [row[0] for row in db.execute(
         "SELECT DISTINCT speaker FROM quotes WHERE speaker LIKE ?", (f"%{surname}",))]
     wanted = [s for s in speakers if same_person(s, name)]
@@ -115,7 +115,7 @@ def top_entities(db: sqlite3.Connection, kind: str, limit: int = 50) -> list[str
 def articles_naming(db: sqlite3.Connection, name: str) -> list[int]:
     """Row ids of the articles whose entities include ``name`` (a person by surname or
     full name, anything else by its name, case-insensitively)."""
-    surname = name.split()[-1] if name.split() else ""
+    surname = (words(name) or [""])[-1]
     rows = db.execute(
         "SELECT DISTINCT a.rowid, e.name, e.kind FROM entities e JOIN articles a "
         "ON a.id = e.article_id WHERE e.name LIKE ?", (f"%{surname}%",)).fetchall()

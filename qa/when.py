@@ -40,7 +40,11 @@ _SEASON = r"(?:spring|summer|autumn|fall|winter)"
 # After a date ending in a number: a noun would make the number a count ("in 2000 words").
 _FUNCTION = ("and|or|to|the|a|an|about|on|in|at|for|with|when|what|how|why|who|did|do|"
              "does|was|were|is|are|has|had|have|that|which|but|so|as|by|of|from|during|"
-             "between|while|than|until|before|after|since|news|articles?|stories|reports?")
+             "between|while|than|until|before|after|since|news|articles?|stories|reports?|"
+             "there|it|he|she|they|we|you|i|his|her|their|its|this|these|those|then|where|"
+             "according|said|says|ago|because|if|not|no|yet|still|also|already|only|just|"
+             "will|would|could|should|can|may|might|must|been|being|be|against|over|into|"
+             "under|following|amid|among|without|despite|towards?|across|through")
 _NO_COUNT = rf"(?![ \t]+(?!(?:{_FUNCTION})\b)[a-z])"
 # After a month or weekday name: a capitalised word or "of" makes it part of a name.
 _NO_NAME = r"(?![ \t]+(?:[A-Z]|of\b))"
@@ -67,7 +71,11 @@ _EXPRESSION = re.compile(r"\b(?:" + "|".join([
     r"(?P<cal>(?i:last|previous|this|current))\s+(?P<cunit>(?i:week|month|year))\b",
     rf"(?i:on\s+)?(?i:last\s+)(?P<lwd>{_CASE.format(_WEEKDAY)})\b",
     r"(?:(?P<rw>(?i:since|from|of|for))\s+)?(?P<rel>(?i:yesterday|today))\b",
-    r"(?P<latest>(?i:(?:the\s+)?(?:most\s+recent|latest|newest|recent(?:ly)?|lately)))\b",
+    # "recent" asks for the newest only before a word for news ("recent news"): "the
+    # recent Italian elections" names an event, and is searched as words.
+    r"(?P<latest>(?i:(?:the\s+)?(?:most\s+recent|latest|newest|recently|lately"
+    r"|recent(?=\s+(?:news|developments?|updates?|reports?|articles?|stories|story|events"
+    r"|coverage|headlines)\b))))\b",
     rf"(?i:in|on|during|throughout|from)\s+(?P<ip>{_POINT})",
     rf"(?P<bp>{_SELF})",
 ]) + ")")
@@ -151,9 +159,10 @@ def _range(m: re.Match, as_of: date) -> Range | None:
         previous = g["cal"].lower() in ("last", "previous")
         unit = g["cunit"].lower()
         if unit == "week":
+            # "last week" in a question is the calendar week before or the past seven
+            # days, depending on the speaker: both are kept (last Monday up to as_of).
             monday = as_of - timedelta(days=as_of.weekday())
-            return ((monday - timedelta(days=7), monday - timedelta(days=1)) if previous
-                    else (monday, as_of))
+            return (monday - timedelta(days=7), as_of) if previous else (monday, as_of)
         if unit == "month":
             start = as_of.replace(day=1)
             return ((_shift_months(start, -1), start - timedelta(days=1)) if previous
