@@ -18,7 +18,7 @@ from .errors import BadRequest
 from .filters import Filters
 from .intent import read_question
 from .reader import Reading, read
-from .search import Hit, Retriever
+from .search import Hit, Retriever, naming_all
 from .when import reference_date
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
@@ -197,6 +197,7 @@ def answer(
     k = retriever.check(query, k)[1]
     hits = retriever.search(intent.text, max(k, 10) if intent.timeline else k,
                             filters=filters, snapshot=snap)
+    hits = naming_all(hits, intent.people, retriever.settings.prefer_share)
     if not hits and intent.time and filters.about:
         hits = retriever.search(intent.text, k, filters=filters.with_(about=None), snapshot=snap)
         understood = f"{understood}: none found, so articles of any date"

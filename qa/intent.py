@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .names import find_names, words
 from .when import TimeRange, read_time
 
 _SPEAKER = re.compile(
@@ -38,6 +39,7 @@ class Intent:
     speaker: str | None = None  # the name as asked ("Gor", "Ambassador Gor")
     topic: str = ""  # what the speaker was asked about ("about Gor" -> "Gor")
     timeline: bool = False
+    people: tuple[str, ...] = ()  # surnames (lower case) of the names the question gives
 
     @property
     def understood(self) -> str | None:
@@ -62,4 +64,5 @@ def read_question(question: str, as_of: date, *, dates: bool = True) -> Intent:
     speaker = _SPEAKER.match(text)
     name = speaker.group("name").strip() if speaker else None
     topic = _TOPIC.sub("", speaker.group("rest")).strip(" ?.!") if speaker else ""
-    return Intent(question, text, time, name, topic, bool(_TIMELINE.search(question)))
+    people = tuple(dict.fromkeys(words(n.text)[-1] for n in find_names(text) if words(n.text)))
+    return Intent(question, text, time, name, topic, bool(_TIMELINE.search(question)), people)

@@ -183,7 +183,7 @@ class Retriever:
             pool = self.search(question, min(self.settings.max_k, 4 * k),
                                filters=filters.with_(recent=False), collapse=collapse,
                                snapshot=snap)
-            return newest_first(pool, k, self.settings.recent_share)
+            return newest_first(pool, k, self.settings.prefer_share)
         if not collapse:
             return hits_of(snap, rank(snap, self.embedder, self.settings, question, k, filters))
         # Folding duplicates may leave fewer than k: look deeper until k or nothing left.
@@ -199,16 +199,27 @@ class Retriever:
 collapse_hits = collapse  # ``search`` has a parameter of that name
 
 
-def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
-    """The ``k`` newest of the hits scoring at least ``share`` of the best (dated ones
-    first), then the others by score: recency among the relevant, not over relevance."""
+def prefer(hits: list[Hit], share: float, key, *, reverse: bool = False) -> list[Hit]:
+    """The hits scoring at least ``share`` of the best, sorted by ``key`` (stable: ties
+    keep their score order), then the others: a preference among the relevant, never
+    over relevance."""
     if not hits:
         return []
     bar = hits[0].score * share
-    relevant = [h for h in hits if h.score >= bar]
-    relevant.sort(key=lambda h: h.date or "", reverse=True)  # stable: ties keep score order
-    rest = [h for h in hits if h.score < bar]
-    return (relevant + rest)[:k]
+    relevant = sorted((h for h in hits if h.score >= bar), key=key, reverse=reverse)
+    return relevant + [h for h in hits if h.score < bar]
+
+
+def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list[Hit]:
+    """With two names or more asked about: the relevant passages naming them all first."""
+    if len(surnames) < 2:
+        return hits
+    return prefer(hits, share, lambda h: sum(n not in h.text.lower() for n in surnames))
+
+
+def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
+    """The newest of the relevant hits first (dated before undated)."""
+    return prefer(hits, share, lambda h: h.date or "", reverse=True)[:k]
 
 
 @lru_cache(maxsize=4)

@@ -58,9 +58,10 @@ class Settings:
     # nothing relevant was found. Calibrated (benchmarks/calibrate_relevance.py) on BBC +
     # the sample: the 17 answerable questions score 0.53-0.77, 15 off-topic ones 0.17-0.42.
     min_relevance: float = 0.47
-    # "Latest"/"recent" questions: the newest of the hits scoring at least this share of
-    # the best one come first (benchmarks/news.py, tune half of the news questions).
-    recent_share: float = 0.8
+    # Preferences among the relevant hits (those scoring at least this share of the best):
+    # for "latest"/"recent" questions the newest come first; for a question naming two
+    # people or more, the passages naming them all.
+    prefer_share: float = 0.8
     # How long `qa index` waits for another build to finish before giving up.
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).

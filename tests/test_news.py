@@ -155,3 +155,23 @@ def test_the_cli_prints_what_it_understood_and_a_timeline(news: Retriever, monke
     assert as_json["speaker"] == "Sergio Gor" and as_json["lead"]["answer"]
     bad = CliRunner().invoke(main, ["ask", "tunnel", "--as-of", "yesterday"])
     assert bad.exit_code == 1 and "as_of must be a date as YYYY-MM-DD" in bad.output
+
+
+def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
+    from datetime import date
+
+    from qa.intent import read_question
+    from qa.search import Hit, naming_all
+
+    def hit(text: str, score: float) -> Hit:
+        return Hit(text, score, "a.txt", "T", None, None, None, 0, len(text), int(score * 100))
+
+    hits = [hit("Gor spoke about trade.", 1.0), hit("Gor and Jaishankar discussed trade.", 0.9),
+            hit("Jaishankar and Gor met once.", 0.5)]
+    names = read_question("What did Gor and Jaishankar discuss?", date(2026, 2, 1)).people
+    assert names == ("gor", "jaishankar")
+    ordered = naming_all(hits, names, 0.8)
+    # Among the relevant (within 80% of the best), the passage naming both leads; a weak
+    # passage naming both does not jump over relevance.
+    assert [h.score for h in ordered] == [0.9, 1.0, 0.5]
+    assert naming_all(hits, ("gor",), 0.8) == hits  # one name: nothing changes
