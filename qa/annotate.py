@@ -65,8 +65,25 @@ def annotate(article: Article) -> Annotations:
     """Quotes, dated mentions (when the article has a date) and entities of ``article``."""
     text = article.text
     published = _day(article.date)
-    mentions = tuple(_mention(m) for m in resolve(text, published)) if published else ()
+    mentions = tuple(_mention(m) for m in resolve(_cased(text), published)) if published else ()
     return Annotations(find_quotes(text), mentions, entities(text))
+
+
+_CALENDAR = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january"
+                       r"|february|march|april|may|june|july|august|september|october"
+                       r"|november|december)\b")
+
+
+def _cased(text: str) -> str:
+    """All-capitals text (TIME 1963's wire copy) in lower case with day and month names
+    capitalised, as the date rules expect; other text as it is. Offsets are kept."""
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) < 0.9 * len(letters):
+        return text
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: leave it be
+        return text
+    return _CALENDAR.sub(lambda m: m.group().capitalize(), lowered)
 
 
 def _day(value: str | None) -> date | None:

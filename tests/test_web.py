@@ -233,6 +233,15 @@ def test_gradio_client_answer_endpoint(server) -> None:
     assert result["relevant"] and lead["answer"] == "4 February"
     assert text[lead["answer_start"] : lead["answer_end"]] == "4 February"
     assert text[lead["start"] : lead["end"]] == lead["sentence"]
+    assert lead["resolved"] == "Wednesday (4 February 2026)"
+
+    dated = Client(server["url"], verbose=False).predict(
+        "Who did Jaishankar meet last week?", 3, "hybrid", "", "", "", "", "2026-01-30",
+        api_name="/answer")
+    assert dated["understood"] == "Articles from 19 to 30 January 2026"
+    said = Client(server["url"], verbose=False).predict(
+        "What did Gor say?", 3, "hybrid", "", "", "", "Gor", "", api_name="/answer")
+    assert said["speaker"] == "Sergio Gor" and said["lead"]["answer"] == "stay tuned for much more"
 
 
 def test_direct_http_cannot_skip_the_queue(server) -> None:
