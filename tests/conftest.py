@@ -44,6 +44,15 @@ def corpus(settings: Settings) -> Path:
     return folder
 
 
+@pytest.fixture
+def site():
+    """A web server on 127.0.0.1 whose pages a test sets (tests/webserver.py)."""
+    from webserver import Site
+
+    with Site() as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     from qa import SentenceTransformerEmbedder

@@ -29,12 +29,6 @@ STORIES = (
 
 
 @pytest.fixture
-def site():
-    with Site() as s:
-        yield s
-
-
-@pytest.fixture
 def quick(settings: Settings) -> Settings:
     return settings.with_(fetch_host_interval=0.0, fetch_timeout=1.0, fetch_deadline=3.0)
 

@@ -21,12 +21,6 @@ BODY = ("Ministers from twelve countries agreed on Tuesday to pool their lithium
 
 
 @pytest.fixture
-def site():
-    with Site() as s:
-        yield s
-
-
-@pytest.fixture
 def quick(settings: Settings) -> Settings:
     return settings.with_(fetch_host_interval=0.0, fetch_timeout=1.0, fetch_deadline=2.0,
                           fetch_max_bytes=1 << 20)
