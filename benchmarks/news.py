@@ -87,7 +87,12 @@ def dev_hit5(retriever: Retriever, dates: bool) -> float:
     return statistics.fmean(found)
 
 
-def time_queries(retriever: Retriever, dates: bool) -> dict[str, float]:
+def time_queries(retriever: Retriever, dates: bool, timed: bool | None = None) -> dict[str, float]:
+    """Mean nDCG@10 and MAP over the TIME queries (``timed``: only those with / without
+    a time expression; None: all)."""
+    from datetime import date
+
+    from qa.when import read_time
     queries = {json.loads(line)["_id"]: json.loads(line)["text"]
                for line in (TIME / "queries.jsonl").read_text().splitlines() if line.strip()}
     qrels: dict[str, dict[str, int]] = {}
@@ -98,10 +103,13 @@ def time_queries(retriever: Retriever, dates: bool) -> dict[str, float]:
     for qid, text in queries.items():
         if qid not in qrels:
             continue
+        if timed is not None and (read_time(text, date(1963, 12, 31)) is not None) != timed:
+            continue
         result = answer(retriever, text, k=100, dates=dates, min_relevance=0.0)
         ranked = list(dict.fromkeys(doc_id(h.article_id) for h in result.hits))
         rows.append(article_metrics(ranked, qrels[qid]))
-    return {key: statistics.fmean(r[key] for r in rows) for key in ("nDCG@10", "MAP")}
+    return {key: statistics.fmean(r[key] for r in rows) for key in ("nDCG@10", "MAP")} | {
+        "n": len(rows)}
 
 
 def main() -> None:
@@ -138,9 +146,11 @@ def main() -> None:
     time_index = evaldata.collection_index(evaldata.load_collection(TIME), Settings(),
                                            index_dir=args.index.parent / "time-index")
     only_time = Retriever.load(time_index)
-    t_on, t_off = time_queries(only_time, True), time_queries(only_time, False)
-    print(f"TIME 1963 queries, nDCG@10: {t_on['nDCG@10']:.4f} vs {t_off['nDCG@10']:.4f}; "
-          f"MAP {t_on['MAP']:.4f} vs {t_off['MAP']:.4f}")
+    for timed, name in ((False, "without time words"), (True, "with time words"),
+                        (None, "all")):
+        on, off = time_queries(only_time, True, timed), time_queries(only_time, False, timed)
+        print(f"TIME 1963 queries {name} ({on['n']}): nDCG@10 {on['nDCG@10']:.4f} vs "
+              f"{off['nDCG@10']:.4f}; MAP {on['MAP']:.4f} vs {off['MAP']:.4f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from .errors import BadRequest
 from .filters import Filters
 from .intent import read_question
 from .reader import Reading, read
-from .search import Hit, Retriever, naming_all
+from .search import Hit, Retriever, naming_all, published_first
 from .when import reference_date
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
@@ -195,9 +195,12 @@ def answer(
         filters = filters.with_(recent=filters.recent or t.latest, about=(
             t.since.isoformat() if t.since else None, t.until.isoformat() if t.until else None))
     k = retriever.check(query, k)[1]
-    hits = retriever.search(intent.text, max(k, 10) if intent.timeline else k,
+    share = retriever.settings.prefer_share
+    hits = retriever.search(intent.text, max(k, 10) if intent.timeline or intent.time else k,
                             filters=filters, snapshot=snap)
-    hits = naming_all(hits, intent.people, retriever.settings.prefer_share)
+    if filters.about:  # published in the period first, then passages only naming it
+        hits = published_first(hits, *filters.about)[:max(k, 10) if intent.timeline else k]
+    hits = naming_all(hits, intent.people, share)
     if not hits and intent.time and filters.about:
         hits = retriever.search(intent.text, k, filters=filters.with_(about=None), snapshot=snap)
         understood = f"{understood}: none found, so articles of any date"

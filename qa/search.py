@@ -217,6 +217,15 @@ def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list
     return prefer(hits, share, lambda h: sum(n not in h.text.lower() for n in surnames))
 
 
+def published_first(hits: list[Hit], first: str | None, last: str | None) -> list[Hit]:
+    """The hits published in ``first..last`` before those that only name a date in it
+    (an article of July recalling "on 11 June"), each group in score order."""
+    def outside(hit: Hit) -> bool:
+        day = (hit.date or "")[:10]
+        return not day or (first is not None and day < first) or (last is not None and day > last)
+    return prefer(hits, 0.0, outside)
+
+
 def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
     """The newest of the relevant hits first (dated before undated)."""
     return prefer(hits, share, lambda h: h.date or "", reverse=True)[:k]
