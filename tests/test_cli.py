@@ -53,7 +53,7 @@ def test_ask_prints_the_answer_words_first(workdir: Path) -> None:
     result = qa("ask", "When is the critical minerals ministerial?", cwd=workdir)
     assert result.returncode == 0, result.stderr
     first, sentence = result.stdout.splitlines()[:2]
-    assert first == "Answer: 4 February"
+    assert first == "Answer: Wednesday (4 February 2026)"  # the date, with its day and year
     assert "4 February" in sentence and "Critical Minerals Ministerial" in sentence
     answer = json.loads(qa("ask", "When is the critical minerals ministerial?", "--json",
                            cwd=workdir).stdout)
