@@ -76,12 +76,16 @@ class Answer:
         return max(scored, key=lambda pair: pair[1].score, default=None)
 
     def timeline(self) -> tuple[TimelineEntry, ...]:
-        """The dated hits, oldest first, one line each: date, headline, the sentence that
-        best answers (empty when fewer than two dates: no story to follow)."""
-        entries = []
+        """The dated articles among the hits, oldest first, one line each: date, headline
+        and the sentence that best answers in its best hit (empty when fewer than two
+        dates: no story to follow)."""
+        entries, seen = [], set()
         for i, (hit, reading) in enumerate(zip(self.hits, self.readings)):
-            if hit.date:
-                sentence = hit.text[reading.start:reading.end] if reading else hit.text[:200]
+            if hit.date and hit.article_id not in seen:
+                seen.add(hit.article_id)
+                sentence = hit.text[reading.start:reading.end] if reading else ""
+                if len(sentence.strip()) < 30:  # a fragment ("A U.S .") says nothing
+                    sentence = hit.text[:240]
                 entries.append(TimelineEntry(hit.date[:10], hit.title, " ".join(sentence.split()),
                                              hit.article_id, i))
         if len({e.date for e in entries}) < 2:

@@ -152,7 +152,7 @@ def _timeline(answer: Answer) -> str:
         lines.append(f"<li>{day}<em>{escape(e.title)}</em>: {escape(e.sentence)}</li>")
     dates = len({e.date for e in entries})
     return (f'<details class="qa-timeline"{" open" if answer.timeline_asked else ""}>'
-            f"<summary>Timeline: {len(entries)} passages over {dates} dates</summary>"
+            f"<summary>Timeline: {len(entries)} articles over {dates} dates</summary>"
             f"<ol>{''.join(lines)}</ol></details>")
 
 
