@@ -200,10 +200,11 @@ def answer(
             t.since.isoformat() if t.since else None, t.until.isoformat() if t.until else None))
     k = retriever.check(query, k)[1]
     share = retriever.settings.prefer_share
-    hits = retriever.search(intent.text, max(k, 10) if intent.timeline or intent.time else k,
+    shown = max(k, 10) if intent.timeline else k  # a timeline needs a few more hits
+    hits = retriever.search(intent.text, max(shown, 10) if intent.time else shown,
                             filters=filters, snapshot=snap)
     if filters.about:  # published in the period first, then passages only naming it
-        hits = published_first(hits, *filters.about)[:max(k, 10) if intent.timeline else k]
+        hits = published_first(hits, *filters.about)[:shown]
     hits = naming_all(hits, intent.people, share)
     if not hits and intent.time and filters.about:
         hits = retriever.search(intent.text, k, filters=filters.with_(about=None), snapshot=snap)

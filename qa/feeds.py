@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
+from urllib.parse import urljoin
 
 from filelock import FileLock
 
 from .errors import FetchRefused
 from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher
+from .ingest import Skipped
 from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal
 from .settings import Settings
 
@@ -68,8 +70,6 @@ def parse_feed(text: str):
 
 def discover(html: str, base: str) -> str | None:
     """The feed a web page announces (``<link rel="alternate" type="application/rss+xml">``)."""
-    from urllib.parse import urljoin
-
     import lxml.html
 
     try:
@@ -156,8 +156,6 @@ class FeedList:
         return Updated(Fetched(tuple(saved), tuple(refused)), tuple(lines))
 
     def _update_one(self, feed: Feed, fetcher: Fetcher):
-        from .ingest import Skipped
-
         try:
             response = fetcher.get(feed.url, FEED_TYPES, etag=feed.etag,
                                    last_modified=feed.last_modified)

@@ -101,10 +101,6 @@ def quotes_by(db: sqlite3.Connection, name: str, limit: int = 200) -> list[Store
     return [StoredQuote(*row) for row in rows]
 
 
-def known_speaker(db: sqlite3.Connection, name: str) -> bool:
-    return bool(quotes_by(db, name, limit=1))
-
-
 def top_entities(db: sqlite3.Connection, kind: str, limit: int = 50) -> list[str]:
     """The ``kind`` entities named in most articles, for filter menus."""
     return [row[0] for row in db.execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -73,7 +74,7 @@ class Snapshot:
         return cls(version, vectors_, lexical, db, ids, prev_, next_, days[at], codes[at],
                    sources, articles[at], np.searchsorted(ids, named), first, last)
 
-    @property
+    @cached_property  # read by every answer; the version never changes
     def newest_day(self) -> date | None:
         """The date of the newest article, if any article is dated."""
         newest = int(self.days.max()) if len(self.days) else 0
