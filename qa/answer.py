@@ -201,10 +201,13 @@ def answer(
     k = retriever.check(query, k)[1]
     share = retriever.settings.prefer_share
     shown = max(k, 10) if intent.timeline else k  # a timeline needs a few more hits
-    hits = retriever.search(intent.text, max(shown, 10) if intent.time else shown,
-                            filters=filters, snapshot=snap)
+    # With a period: a pool deep enough that the best passages published in it can all
+    # come first, ahead of passages of other dates that only name a day in it.
+    pool = min(retriever.settings.max_k, 4 * max(shown, 10)) if intent.time else shown
+    hits = retriever.search(intent.text, pool, filters=filters, snapshot=snap)
     if filters.about:  # published in the period first, then passages only naming it
-        hits = published_first(hits, *filters.about)[:shown]
+        hits = published_first(hits, *filters.about)
+    hits = hits[:max(shown, 10) if intent.time else shown]
     hits = naming_all(hits, intent.people, share)
     if not hits and intent.time and filters.about:
         hits = retriever.search(intent.text, k, filters=filters.with_(about=None), snapshot=snap)

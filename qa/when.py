@@ -49,13 +49,14 @@ _NO_COUNT = rf"(?![ \t]+(?!(?:{_FUNCTION})\b)[a-z])"
 # After a month or weekday name: a capitalised word or "of" makes it part of a name.
 _NO_NAME = r"(?![ \t]+(?:[A-Z]|of\b))"
 _CASE = "(?i:{})"  # case-insensitive words inside a case-sensitive pattern
+_PART = r"(?:(?:early|mid|late)[- ])?"  # a third of a month or year: see _part
 _SELF = _CASE.format(  # dates that need no preposition to be dates
     rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}"
     rf"|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?"
     rf"|{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?"
-    rf"|(?:(?:early|mid|late)[- ])?{_FULL},?\s+(?:of\s+)?{_YEAR}"
+    rf"|{_PART}{_FULL},?\s+(?:of\s+)?{_YEAR}"
     rf"|(?:the\s+)?{_SEASON}\s+(?:of\s+)?{_YEAR}") + _NO_COUNT
-_POINT = rf"(?:{_SELF}|{_CASE.format(_FULL)}{_NO_NAME}|{_CASE.format(_YEAR)}{_NO_COUNT}" \
+_POINT = rf"(?:{_SELF}|{_CASE.format(_PART + _FULL)}{_NO_NAME}|{_CASE.format(_PART + _YEAR)}{_NO_COUNT}" \
          rf"|{_CASE.format(_WEEKDAY)}{_NO_NAME})"
 _NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
@@ -186,10 +187,26 @@ def _point(text: str, as_of: date) -> tuple[date, date] | None:
         first = date(year - (name == "winter"), start, 1)
         found: tuple[date, date] | None = (first, _shift_months(first, 3) - timedelta(days=1))
     else:
-        found = _parse(re.sub(r"(?i)^(early|mid|late)[- ]", "", words), as_of)
+        part = re.match(r"(?i)(early|mid|late)[- ]", words)
+        found = _parse(words[part.end():] if part else words, as_of)
+        if part and found:
+            found = _part(found, part.group(1).lower())
     if found is None or found[0] > as_of or found[0].year < 1800:
         return None
     return found
+
+
+def _part(period: tuple[date, date], part: str) -> tuple[date, date]:
+    """The early, mid or late third of a month ("late August": 21 to 31 August) or of a
+    year ("early 1963": January to April)."""
+    first, last = period
+    if first.month == last.month:  # a month: days 1-10, 11-20, 21-end
+        return {"early": (first, first.replace(day=10)),
+                "mid": (first.replace(day=11), first.replace(day=20)),
+                "late": (first.replace(day=21), last)}[part]
+    start = {"early": 0, "mid": 4, "late": 8}[part]  # a year: four months each
+    begin = _shift_months(first, start)
+    return begin, _shift_months(begin, 4) - timedelta(days=1)
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,9 @@ UNDERSTOOD = [
     ("What happened in July?", "2025-07-01", "2025-07-31", False),  # July 2026 is ahead
     ("What did Blair say in May?", "2026-05-01", "2026-05-31", False),
     ("What happened in June?", "2026-06-01", "2026-06-30", False),
-    ("What happened in mid-July 1963?", "1963-07-01", "1963-07-31", False),
+    ("What happened in mid-July 1963?", "1963-07-11", "1963-07-20", False),
+    ("Which pagoda was stormed in late August 1963?", "1963-08-21", "1963-08-31", False),
+    ("What did de Gaulle say in early 1963?", "1963-01-01", "1963-04-30", False),
     ("What did Gor say on 25 January?", "2026-01-25", "2026-01-25", False),
     ("News on January 25, 2026", "2026-01-25", "2026-01-25", False),
     ("What happened on 25th January 2026?", "2026-01-25", "2026-01-25", False),
