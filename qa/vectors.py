@@ -10,7 +10,9 @@ bound: 76 ms at 200k), so search stays exact below ``Settings.ann_min_passages``
 (50,000, ~20 ms). Above it, IVF-Flat with ~4*sqrt(n) lists and nprobe 64 gave
 Recall@10 vs exact of 0.998 at 200k (0.7 ms) and 0.9995 at 1M (2 ms). HNSW (M=32) at
 200k reached 0.988 at efSearch 128 and 0.996 at 256 (0.4-0.7 ms), built no faster
-(58 s vs 52 s) and cannot remove ids, so IVF stays.
+(58 s vs 52 s) and cannot remove ids, so IVF stays. From ``COMPACT_MIN`` passages the
+lists hold 8-bit scalar-quantised codes (IVF-SQ8), which still support removal; see
+``COMPACT_MIN`` for what it measured at 10M.
 """
 
 from __future__ import annotations
@@ -25,12 +27,23 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+#: From this many passages the IVF lists hold 8-bit codes (IVF-SQ8, a quarter of the
+#: float32 bytes: 10M x 384 dims is 3.9 GB instead of 15.4 GB) and the coarse quantizer
+#: is an HNSW graph (assigning 10M vectors to 12k lists by exact scan would take most
+#: of an hour on 2 cores). Measured by benchmarks/vectors10m.py (README "Scaling out").
+COMPACT_MIN = 2_000_000
+
+
 def new_flat(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def kind(index: faiss.Index) -> str:
-    return "ivf" if isinstance(faiss.downcast_index(index), faiss.IndexIVF) else "flat"
+    """``flat`` (exact), ``ivf`` (IVF-Flat) or ``ivf-sq8`` (IVF with 8-bit codes)."""
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexIVFScalarQuantizer):
+        return "ivf-sq8"
+    return "ivf" if isinstance(inner, faiss.IndexIVF) else "flat"
 
 
 def all_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +54,18 @@ def all_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(inner, faiss.IndexIDMap2):
         ids = faiss.vector_to_array(inner.id_map).astype(np.int64)
         return ids, faiss.downcast_index(inner.index).reconstruct_n(0, inner.ntotal)
+    if isinstance(inner, faiss.IndexIVFScalarQuantizer):  # decoded, not stored, floats
+        ids = _ivf_ids(inner)
+        return ids, inner.reconstruct_batch(ids) if len(ids) else \
+            np.zeros((0, inner.d), np.float32)
     return _ivf_vectors(inner)
+
+
+def _ivf_ids(index: faiss.IndexIVF) -> np.ndarray:
+    lists = index.invlists
+    parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+             for i in range(index.nlist) if lists.list_size(i)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def _ivf_vectors(index: faiss.IndexIVF) -> tuple[np.ndarray, np.ndarray]:
@@ -64,41 +88,68 @@ def nlist_for(n: int) -> int:
     return max(16, int(4 * math.sqrt(n)))
 
 
-def new_ivf(ids: np.ndarray, vectors: np.ndarray, *, seed: int = 0) -> faiss.Index:
-    """An IVF-Flat index with :func:`nlist_for` lists, trained on a sample of ``vectors``."""
-    n, dim = vectors.shape
-    nlist = nlist_for(n)
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    # 40 points per list (FAISS warns below 39) and 10 k-means rounds: training 1M
-    # vectors takes about a minute on 2 cores; recall is recovered by nprobe, not by
-    # polishing centroids.
-    index.cp.niter = 10
+def new_ivf(ids: np.ndarray, vectors: np.ndarray, *, seed: int = 0,
+            compact: bool | None = None) -> faiss.Index:
+    """An IVF index with :func:`nlist_for` lists, trained on a sample of ``vectors``:
+    IVF-SQ8 when ``compact`` (default: from :data:`COMPACT_MIN` passages), else IVF-Flat."""
+    n = len(vectors)
     rng = np.random.default_rng(seed)
-    sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * 40), replace=False))]
-    index.train(sample)
-    del sample
-    index.set_direct_map_type(faiss.DirectMap.Hashtable)
+    index = empty_ivf(vectors[np.sort(rng.choice(n, size=min(n, nlist_for(n) * 40),
+                                                 replace=False))],
+                      n, compact=n >= COMPACT_MIN if compact is None else compact)
     index.add_with_ids(vectors, ids)
     return index
 
 
-def fit_to_size(index: faiss.Index, ann_min: int) -> faiss.Index:
+def empty_ivf(sample: np.ndarray, n: int, *, compact: bool) -> faiss.Index:
+    """An empty IVF index sized for ``n`` vectors, trained on ``sample`` (40 per list:
+    FAISS warns below 39), to be filled with ``add_with_ids`` (in chunks if need be)."""
+    dim = sample.shape[1]
+    nlist = nlist_for(n)
+    if compact:
+        quantizer = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        quantizer.hnsw.efSearch = 128
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist,
+                                              faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        # k-means assigns by exact scan; the graph is built once, from the centroids.
+        flat = faiss.IndexFlatIP(dim)
+        index.clustering_index = flat
+        index.referenced_objects = [quantizer, flat]  # keep the Python proxies alive
+    else:
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.referenced_objects = [quantizer]
+    # 10 k-means rounds: training 1M vectors takes about a minute on 2 cores; recall is
+    # recovered by nprobe, not by polishing centroids.
+    index.cp.niter = 10
+    index.train(sample)
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)
+    return index
+
+
+def fit_to_size(index: faiss.Index, ann_min: int,
+                compact_min: int = COMPACT_MIN) -> faiss.Index:
     """The index to keep for its size: IVF from ``ann_min`` passages, flat below half of
-    it (the gap stops flapping), and IVF retrained once it has grown 4x since training
-    (its lists were sized for the smaller corpus and trained on its topics)."""
-    current = kind(index)
-    if current == "flat" and index.ntotal >= ann_min:
-        log.info("switching to an IVF index at %d passages", index.ntotal)
+    it (the gap stops flapping), 8-bit codes from ``compact_min`` (float32 again below
+    half of it), and IVF retrained once it has grown 4x since training (its lists were
+    sized for the smaller corpus and trained on its topics)."""
+    current, n = kind(index), index.ntotal
+    if current == "flat" and n >= ann_min:
+        log.info("switching to an IVF index at %d passages", n)
         return new_ivf(*_take_all(index))
-    if current == "ivf" and index.ntotal < ann_min // 2:
+    if current != "flat" and n < ann_min // 2:
         ids, vectors = _take_all(index)
         flat = new_flat(vectors.shape[1])
         flat.add_with_ids(vectors, ids)
         return flat
-    if current == "ivf" and nlist_for(index.ntotal) >= 2 * faiss.downcast_index(index).nlist:
-        log.info("retraining the IVF index at %d passages", index.ntotal)
-        return new_ivf(*_take_all(index))
+    # 8-bit codes from COMPACT_MIN, float32 again under half of it.
+    if current == "ivf" and n >= compact_min or current == "ivf-sq8" and n < compact_min // 2:
+        log.info("changing the IVF codes at %d passages", n)
+        return new_ivf(*_take_all(index), compact=current == "ivf")
+    if current != "flat" and nlist_for(n) >= 2 * faiss.downcast_index(index).nlist:
+        log.info("retraining the IVF index at %d passages", n)
+        return new_ivf(*_take_all(index), compact=current == "ivf-sq8")
     return index
 
 

@@ -193,3 +193,46 @@ def test_incremental_updates_across_the_flat_to_ivf_switch(corpus: Path, setting
     shrunk = build_index(corpus, settings=small, embedder=fake)
     assert shrunk.index_type == "flat" and shrunk.passages == first.passages
     _dense_matches_oracle(small, fake)
+
+
+def test_compact_ivf_finds_what_exact_search_finds_and_removes(tmp_path: Path) -> None:
+    """IVF with 8-bit codes (the 10M-passage index) ranks like exact search, removes ids,
+    and survives a write and read."""
+    vecs = _clustered(4_000, DIM, centres=16, seed=7)
+    ids = np.arange(4_000, dtype=np.int64) * 2 + 1
+    index = vectors.new_ivf(ids, vecs, compact=True)
+    assert vectors.kind(index) == "ivf-sq8" and index.ntotal == 4_000
+    exact = vectors.new_flat(DIM)
+    exact.add_with_ids(vecs, ids)
+    recall = []
+    for q in vecs[:50] + 0.01:
+        _, got = vectors.search(index, q, 10)
+        _, want = vectors.search(exact, q, 10)
+        recall.append(len(set(got.tolist()) & set(want.tolist())) / 10)
+    assert np.mean(recall) >= 0.95
+    vectors.remove(index, ids[:10].tolist())
+    assert index.ntotal == 3_990
+    _, top = vectors.search(index, vecs[0], 5, nprobe=10_000)
+    assert ids[0] not in top.tolist()
+    got_ids, got_vecs = vectors.all_vectors(index)  # decoded: close to the originals
+    assert sorted(got_ids.tolist()) == ids[10:].tolist()
+    order = np.argsort(got_ids)
+    assert np.abs(got_vecs[order] - vecs[10:]).max() < 0.05
+    vectors.write(index, tmp_path / VECTORS)
+    again = vectors.read(tmp_path / VECTORS)
+    assert vectors.kind(again) == "ivf-sq8"
+    np.testing.assert_array_equal(vectors.search(again, vecs[5], 10)[1],
+                                  vectors.search(index, vecs[5], 10)[1])
+
+
+def test_fit_to_size_compacts_large_indexes_and_back() -> None:
+    vecs = _clustered(3_000, DIM, centres=8, seed=8)
+    ids = np.arange(3_000, dtype=np.int64)
+    ivf = vectors.new_ivf(ids, vecs, compact=False)
+    assert vectors.fit_to_size(ivf, 500, compact_min=4_000) is ivf
+    sq8 = vectors.fit_to_size(ivf, 500, compact_min=2_000)
+    assert vectors.kind(sq8) == "ivf-sq8" and sq8.ntotal == 3_000
+    vectors.remove(sq8, ids[:2_100].tolist())  # 900 left: under half of 2,000
+    back = vectors.fit_to_size(sq8, 500, compact_min=2_000)
+    assert vectors.kind(back) == "ivf"
+    assert sorted(vectors.all_vectors(back)[0].tolist()) == ids[2_100:].tolist()
