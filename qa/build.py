@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .annotate import annotate
 from .dedupe import NearDuplicate, near_duplicates
@@ -19,13 +20,17 @@ from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyCorpus, IndexWriteFailed
 from .ingest import Article, Skipped, scan
 from .settings import Settings
-from .split import Splitter
+from .split import Passage, Splitter
 from .writer import IndexWriter
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 EMBED_CHUNK = 512  # passages read, embedded and stored at a time: bounds memory
+SPLIT_WINDOW = 512  # changed articles sent to a Ray cluster to split at a time
 
 
 @dataclass(frozen=True)
@@ -98,14 +103,15 @@ class _Tally:
     near: list[NearDuplicate] = field(default_factory=list)
 
 
-def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> None:
-    """Store ``article``'s passages, keeping every stored one whose text is unchanged."""
+def _sync_article(writer: IndexWriter, article: Article, passages: list[Passage]) -> None:
+    """Store ``article`` split into ``passages``, keeping every stored passage whose text
+    is unchanged (and so its id and vector)."""
     old: dict[str, list[int]] = {}
     for pid, text_hash in writer.table.passages_of(article.id):
         old.setdefault(text_hash, []).append(pid)
     writer.table.put_article(article)
     writer.table.put_annotations(article.id, annotate(article))
-    for passage in splitter.split(article):
+    for passage in passages:
         reusable = old.get(passage.text_hash)
         if reusable:
             writer.table.move_passage(reusable.pop(0), passage)
@@ -114,12 +120,27 @@ def _sync_article(writer: IndexWriter, article: Article, splitter: Splitter) -> 
     writer.delete_passages([pid for pids in old.values() for pid in pids])
 
 
-def _embed_pending(writer: IndexWriter, embedder: Embedder, progress: Progress | None) -> int:
+def _embed_pending(writer: IndexWriter, embedder: Embedder, progress: Progress | None,
+                   cluster: Cluster | None = None) -> int:
     # Longest first, in chunks of similar length: little padding, and memory stays flat.
     pending = sorted(writer.table.pending(), key=lambda p: -p[1])
     total = len(pending)
     if progress:
         progress(0, total)
+    if cluster:  # the workers' batches, stored as they arrive
+        from .cluster import WINDOW
+
+        done = 0
+        for start in range(0, total, WINDOW):
+            ids = [pid for pid, _ in pending[start : start + WINDOW]]
+            texts = [t for i in range(0, len(ids), EMBED_CHUNK)
+                     for t in writer.table.texts(ids[i : i + EMBED_CHUNK])]
+            for got, vectors in cluster.embed(ids, texts):
+                writer.add_vectors(got.tolist(), vectors)
+                done += len(got)
+                if progress:
+                    progress(done, total)
+        return total
     for start in range(0, total, EMBED_CHUNK):
         ids = [pid for pid, _ in pending[start : start + EMBED_CHUNK]]
         writer.add_vectors(ids, embedder.embed_documents(writer.table.texts(ids)))
@@ -135,12 +156,15 @@ def build_index(
     embedder: Embedder | None = None,
     full: bool = False,
     progress: Progress | None = None,
+    ray: str | None = None,
 ) -> BuildReport:
     """Bring the index in ``settings.index_dir`` up to date with ``corpus_dir``.
 
     Raises :class:`~qa.errors.EmptyCorpus` (leaving the previous index serving) when no
     article can be indexed, and :class:`~qa.errors.IndexBusy` when another build runs.
-    ``progress(done, total)`` is called as passages are embedded.
+    ``progress(done, total)`` is called as passages are embedded. ``ray``: split and
+    embed on the Ray cluster at this address (``"local"``: start one here; needs the
+    ``cluster`` extra); the result is the index a local build makes.
     """
     settings = settings or Settings.from_env()
     corpus = Path(corpus_dir) if corpus_dir is not None else settings.corpus_dir
@@ -154,14 +178,32 @@ def build_index(
         settings.overlap_sentences,
     )
     try:
-        return _update(corpus, settings, embedder, splitter, full, progress, started)
+        if ray is None:
+            return _update(corpus, settings, embedder, splitter, full, progress, started)
+        from .cluster import connect
+
+        # Workers load what the driver loaded: its model, precision and passage size.
+        workers = settings.with_(passage_tokens=splitter.max_tokens,
+                                 precision=getattr(embedder, "precision", settings.precision))
+        with connect(ray, workers) as cluster:
+            return _update(corpus, settings, embedder, splitter, full, progress, started,
+                           cluster)
     except (OSError, sqlite3.OperationalError) as exc:  # a full disk, a read-only folder
         raise IndexWriteFailed(settings.index_dir, exc) from exc
 
 
 def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Splitter,
-            full: bool, progress: Progress | None, started: float) -> BuildReport:
+            full: bool, progress: Progress | None, started: float,
+            cluster: Cluster | None = None) -> BuildReport:
     tally = _Tally()
+    window: list[Article] = []  # changed articles waiting to be split
+
+    def sync() -> None:
+        split = cluster.split(window) if cluster else [splitter.split(a) for a in window]
+        for article, passages in zip(window, split):
+            _sync_article(writer, article, passages)
+        window.clear()
+
     with IndexWriter(
         settings.index_dir,
         identity=identity(embedder, splitter),
@@ -187,8 +229,11 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
             if known == item.content_hash:
                 tally.unchanged += 1
                 continue
-            _sync_article(writer, item, splitter)
+            window.append(item)
             (tally.updated if known else tally.added).append(item.id)
+            if len(window) >= (SPLIT_WINDOW if cluster else 1):
+                sync()
+        sync()
         removed = sorted(set(stored) - present)
         for article_id in removed:
             writer.delete_article(article_id)
@@ -203,7 +248,7 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
             return _finish(tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
         tally.near = near_duplicates(writer.table.article_texts())
-        embedded = _embed_pending(writer, embedder, progress)
+        embedded = _embed_pending(writer, embedder, progress, cluster)
         version = writer.commit(
             ann_min_passages=settings.ann_min_passages,
             keep_versions=settings.keep_versions,

@@ -1,0 +1,124 @@
+"""Builds on a local Ray cluster of 2 worker processes (the ``cluster`` extra), with the
+real model: the same index as a local build, only changed articles sent to the
+workers, and a worker killed mid-build retried by Ray."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import BBC, SEED
+from qa import Settings, build_index, vectors
+from qa.versions import open_current
+
+
+
+def test_the_product_never_imports_ray() -> None:
+    """A plain install has no Ray: the app, CLI, builds and search must not need it."""
+    code = ("import sys, qa, qa.build, qa.cli, qa.web, qa.search, qa.answer\n"
+            "assert 'ray' not in sys.modules, 'ray imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local cluster of 2 CPUs for the module: builds join it instead of starting
+    their own (startup costs seconds)."""
+    ray = pytest.importorskip("ray", reason="the cluster extra: pip install -e '.[cluster]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _corpus(folder: Path, sections: tuple[str, ...] = ("tech",)) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(SEED, folder / SEED.name)
+    for section in sections:
+        shutil.copytree(BBC / section, folder / section)
+    return folder
+
+
+def _contents(index_dir: Path) -> tuple[dict[int, tuple], dict[int, np.ndarray]]:
+    """Every passage (id -> article, place, offsets, text) and its vector."""
+    version = open_current(index_dir)
+    db = sqlite3.connect(version.path / "passages.sqlite")
+    rows = {pid: rest for pid, *rest in db.execute(
+        'SELECT id, article_id, seq, start, "end", text FROM passages ORDER BY id')}
+    db.close()
+    ids, vecs = vectors.all_vectors(vectors.read(version.path / "vectors.faiss"))
+    return rows, dict(zip(ids.tolist(), vecs))
+
+
+def _same_index(a: Path, b: Path) -> None:
+    rows_a, vecs_a = _contents(a)
+    rows_b, vecs_b = _contents(b)
+    assert rows_a == rows_b  # same passages under the same ids
+    assert vecs_a.keys() == vecs_b.keys() == rows_a.keys()
+    cos = [float(vecs_a[i] @ vecs_b[i]) for i in rows_a]
+    assert min(cos) > 0.999  # bf16 batches of other sizes round a little differently
+
+
+def test_ray_build_is_the_local_build_and_sends_only_what_changed(
+        tmp_path: Path, cluster, real_embedder) -> None:
+    corpus = _corpus(tmp_path / "corpus")
+    local, remote = Settings(index_dir=tmp_path / "local"), Settings(index_dir=tmp_path / "ray")
+    build_index(corpus, settings=local, embedder=real_embedder)
+    report = build_index(corpus, settings=remote, embedder=real_embedder, ray="local")
+    assert report.embedded > 90 and len(report.added) == 25
+    _same_index(local.index_dir, remote.index_dir)
+
+    # An edit and a new article: only their new passages go to the workers.
+    edited = sorted((corpus / "tech").glob("*.txt"))[0]
+    edited.write_text(edited.read_text() + "\n\nA late paragraph about quantum batteries.\n")
+    shutil.copy(next((BBC / "sport").glob("*.txt")), corpus / "sport-story.txt")
+    first = build_index(corpus, settings=local, embedder=real_embedder)
+    again = build_index(corpus, settings=remote, embedder=real_embedder, ray="local")
+    assert (again.added, again.updated) == (first.added, first.updated) == (
+        ("sport-story.txt",), (f"tech/{edited.name}",))
+    assert again.embedded == first.embedded < 10
+    _same_index(local.index_dir, remote.index_dir)
+
+
+def _worker_pids(name: str) -> list[int]:
+    """Processes of the Ray actors running ``name`` (``MapWorker(MapBatches(_Embed))``)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if name in cmd:
+                found.append(int(pid))
+    return found
+
+
+def test_a_worker_killed_mid_build_is_retried(tmp_path: Path, cluster, real_embedder) -> None:
+    corpus = _corpus(tmp_path / "corpus", ("tech", "business"))
+    local, remote = Settings(index_dir=tmp_path / "local"), Settings(index_dir=tmp_path / "ray")
+    build_index(corpus, settings=local, embedder=real_embedder)
+    done: list = []
+    progress: list[int] = []
+    build = threading.Thread(target=lambda: done.append(build_index(
+        corpus, settings=remote, embedder=real_embedder, ray="local",
+        progress=lambda n, total: progress.append(n))))
+    build.start()
+    deadline = time.monotonic() + 120
+    while not (progress and 0 < progress[-1]) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first embedded batch is back: the workers are embedding
+    victims = _worker_pids("_Embed")
+    assert victims, "no embedding worker found to kill"
+    os.kill(victims[0], signal.SIGKILL)
+    build.join(timeout=300)
+    assert done and done[0].embedded == len(_contents(local.index_dir)[0])
+    _same_index(local.index_dir, remote.index_dir)
