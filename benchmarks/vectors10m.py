@@ -46,7 +46,8 @@ def build(gen: Generator, n: int, out: Path, compact: bool) -> dict:
     started = time.perf_counter()
     nlist = vectors.nlist_for(n)
     rng = np.random.default_rng(0)
-    starts = np.sort(rng.choice(n // 1000, size=min(n // 1000, nlist * 40 // 1000 + 1),
+    want = vectors.training_size(n, compact)
+    starts = np.sort(rng.choice(n // 1000, size=min(n // 1000, want // 1000 + 1),
                                 replace=False)) * 1000
     sample = np.concatenate([gen.vectors(s, s + 1000) for s in starts])
     index = vectors.empty_ivf(sample, n, compact=compact)
