@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -112,6 +113,17 @@ class _Embed:
         return {"id": batch["id"], "vector": vectors}
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse at once an address nothing listens on (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ConnectionError(f"nothing answers at {host}:{port} ({exc})") from exc
+
+
 @contextlib.contextmanager
 def connect(address: str | None, settings: Settings, *, workers: int | None = None
             ) -> Iterator[Cluster]:
@@ -126,6 +138,7 @@ def connect(address: str | None, settings: Settings, *, workers: int | None = No
                 ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False,
                          log_to_driver=False, logging_level=logging.WARNING)
             else:
+                _reachable(address)
                 ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {exc} - "

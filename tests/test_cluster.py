@@ -122,3 +122,18 @@ def test_a_worker_killed_mid_build_is_retried(tmp_path: Path, cluster, real_embe
     build.join(timeout=300)
     assert done and done[0].embedded == len(_contents(local.index_dir)[0])
     _same_index(local.index_dir, remote.index_dir)
+
+
+def test_an_unreachable_cluster_is_a_clear_error_and_builds_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the cluster extra: pip install -e '.[cluster]'")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    qa = Path(sys.executable).with_name("qa")
+    run = subprocess.run([str(qa), "index", str(corpus), "--index", str(tmp_path / "index"),
+                          "--ray", "127.0.0.1:1", "-q"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0
+    assert "cannot reach the Ray cluster at 127.0.0.1:1" in run.stderr + run.stdout
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "index" / "CURRENT").exists()
