@@ -80,14 +80,18 @@ def _settings(index_dir: Path | None, **overrides: object) -> Settings:
 @click.option("--full", is_flag=True, help="Re-embed everything instead of updating.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
+              metavar="[ADDRESS]", help="Split and embed on the Ray cluster at ADDRESS "
+              "(alone: start one on this machine). Needs pip install 'qa-news[cluster]'.")
 def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
-          as_json: bool) -> None:
+          as_json: bool, ray_address: str | None) -> None:
     """Build or update the index of CORPUS (default: corpus/)."""
     from .build import build_index
 
     settings = _settings(index_dir)
     with _progress_bar(quiet) as progress:
-        report = build_index(corpus, settings=settings, full=full, progress=progress)
+        report = build_index(corpus, settings=settings, full=full, progress=progress,
+                             ray=ray_address)
     _echo_report(report, as_json)
 
 
