@@ -68,18 +68,18 @@ class Cluster:
                 out[int(n)] = list(passages)
         return out
 
-    def embed(self, ids: Sequence[int], texts: Sequence[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """``(ids, vectors)`` batches for every passage, as the workers finish them."""
+    def embed(self, ids: Sequence[int], texts: Sequence[str]
+              ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(ids, vectors)`` batches of the passages ``ids`` with ``texts`` (at most
+        :data:`WINDOW`), as the workers finish them."""
         ray = _ray()
-        for start in range(0, len(ids), WINDOW):
-            rows = [{"id": int(i), "text": t}
-                    for i, t in zip(ids[start : start + WINDOW], texts[start : start + WINDOW])]
-            ds = ray.data.from_items(rows).map_batches(
-                _Embed, fn_constructor_kwargs={"settings": self.settings},
-                batch_size=4 * self.settings.batch_size, batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1)
-            for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
-                yield batch["id"].astype(np.int64), np.stack(batch["vector"])
+        rows = [{"id": int(i), "text": t} for i, t in zip(ids, texts)]
+        ds = ray.data.from_items(rows).map_batches(
+            _Embed, fn_constructor_kwargs={"settings": self.settings},
+            batch_size=4 * self.settings.batch_size, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1)
+        for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
+            yield batch["id"].astype(np.int64), np.stack(batch["vector"])
 
 
 class _Split:
