@@ -88,6 +88,8 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
     """Build or update the index of CORPUS (default: corpus/)."""
     from .build import build_index
 
+    if corpus is None and ray_address and Path(ray_address).is_dir():
+        corpus, ray_address = Path(ray_address), "local"  # `qa index --ray corpus/`
     settings = _settings(index_dir)
     with _progress_bar(quiet) as progress:
         report = build_index(corpus, settings=settings, full=full, progress=progress,
