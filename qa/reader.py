@@ -11,7 +11,6 @@ measure, used for the "nothing relevant" verdict.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,15 +68,7 @@ class Candidate:
 
 def _idf(lexical: Lexical, terms: Sequence[str]) -> dict[str, float]:
     """BM25's IDF of each term in the index (unknown terms weigh as if in no passage)."""
-    scores = lexical.model.scores
-    n = float(scores["num_docs"])
-    vocab = lexical.model.vocab_dict
-    indptr = scores["indptr"]
-    out = {}
-    for term in terms:
-        df = float(indptr[vocab[term] + 1] - indptr[vocab[term]]) if term in vocab else 0.0
-        out[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return out
+    return lexical.idf(terms)
 
 
 def candidates(question: str, texts: Sequence[str], starts: Sequence[int],

@@ -74,6 +74,23 @@ class Table:
         """``(id, text)`` of every passage, by id."""
         yield from self.db.execute("SELECT id, text FROM passages ORDER BY id")
 
+    def ids(self) -> np.ndarray:
+        """Every passage id, ascending."""
+        rows = self.db.execute("SELECT id FROM passages ORDER BY id")
+        return np.fromiter((i for (i,) in rows), np.int64)
+
+    def texts_in_order(self, ids: np.ndarray) -> Iterator[str]:
+        """The texts of the passages ``ids`` (ascending), in that order."""
+        for start in range(0, len(ids), 10_000):
+            chunk = [int(i) for i in ids[start : start + 10_000]]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, text FROM passages WHERE id IN ({marks}) ORDER BY id", chunk
+            ).fetchall()
+            if [pid for pid, _ in rows] != chunk:
+                raise KeyError("a passage to index is not in the table")
+            yield from (text for _, text in rows)
+
     def article_texts(self) -> Iterator[tuple[str, str]]:
         yield from self.db.execute("SELECT id, text FROM articles ORDER BY id")
 

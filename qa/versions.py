@@ -30,11 +30,11 @@ from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: quotes, dated mentions and entities stored per article
+FORMAT = 3  # 2: quotes, dated mentions and entities per article; 3: keyword segments
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"  # the FAISS index
-BM25 = "bm25"  # the bm25s keyword index folder
+BM25 = "bm25"  # the keyword index folder (segments, see qa.lexical)
 _NAME = re.compile(r"^v(\d{8})-")
 
 

@@ -3,12 +3,15 @@
 The writer starts from the current version without copying anything: a build that
 changes nothing reads only the article hashes. The first change copies the passage table
 and loads the vectors (both checked against the manifest first); removed vectors are
-dropped in one pass at commit rather than one scan of the index per article.
+dropped in one pass at commit rather than one scan of the index per article. The keyword
+index links the previous version's segments and tokenizes only the new passages
+(:func:`qa.lexical.update`); linked files keep the checksums the previous manifest gave them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -17,13 +20,11 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from . import tables, vectors, versions
+from . import lexical, tables, vectors, versions
 from .embed import sha256_file
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
-from .lexical import Lexical
 
 log = logging.getLogger(__name__)
-
 
 
 class IndexWriter:
@@ -123,14 +124,17 @@ class IndexWriter:
         table = self.table
         vectors.remove(self.vectors, self._removed)  # one pass over the index for all
         self.vectors = vectors.fit_to_size(self.vectors, ann_min_passages)
-        _write_bm25(table, self.tmp / versions.BM25)
+        previous_bm25 = self.previous.path / versions.BM25 if self.previous else None
+        how = lexical.update(previous_bm25, self.tmp / versions.BM25, table.ids(),
+                             table.texts_in_order)
+        log.info("keyword index: %s", how)
         counts = {"articles": table.count("articles"), "passages": table.count("passages")}
         if counts["passages"] != self.vectors.ntotal:
             raise IndexCorrupt(self.index_dir, "passage table and vectors disagree")
         table.close(commit=True)
         vectors.write(self.vectors, self.tmp / versions.VECTORS)
         files = {
-            p.relative_to(self.tmp).as_posix(): sha256_file(p)
+            p.relative_to(self.tmp).as_posix(): self._checksum(p)
             for p in sorted(self.tmp.rglob("*"))
             if p.is_file()
         }
@@ -142,6 +146,18 @@ class IndexWriter:
         self._committed = True
         versions.collect(self.index_dir, version.name, keep_versions)
         return version
+
+    def _checksum(self, path: Path) -> str:
+        """The file's sha256; for a file hard-linked from the previous version (keyword
+        segments), the one its manifest recorded: the same file, verified when opened."""
+        rel = path.relative_to(self.tmp).as_posix()
+        if self.previous and rel in self.previous.manifest["files"]:
+            try:
+                if os.path.samefile(path, self.previous.path / rel):
+                    return self.previous.manifest["files"][rel]
+            except OSError:
+                pass
+        return sha256_file(path)
 
 
 def _base(index_dir: Path, identity: dict,
@@ -158,13 +174,3 @@ def _base(index_dir: Path, identity: dict,
     if previous.manifest["identity"] != identity:
         return None, "model or splitter settings changed"
     return previous, None
-
-
-def _write_bm25(table: tables.Table, folder: Path) -> None:
-    """The keyword index of every passage, rebuilt whole (document frequencies stay exact
-    after removals)."""
-    ids, texts = [], []
-    for pid, text in table.all_texts():
-        ids.append(int(pid))
-        texts.append(text)
-    Lexical.build(ids, texts).save(folder)

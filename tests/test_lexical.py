@@ -26,14 +26,14 @@ def test_pairs_survive_save_and_load(tmp_path: Path) -> None:
     lexical = Lexical.build([10, 20, 30], TEXTS)
     lexical.save(tmp_path / "bm25")
     loaded = Lexical.load(tmp_path / "bm25")
-    assert loaded.pairs is not None
+    assert loaded.doc_freqs(["ban"]) == {"ban": 2}
     for query in ("test ban treaty", "harvest prices", "treaty of friendship"):
         np.testing.assert_array_equal(loaded.scores(query), lexical.scores(query))
 
 
 def test_passages_without_any_pair_are_searchable(tmp_path: Path) -> None:
     lexical = Lexical.build([1, 2], ["Moscow", "treaty"])
-    assert lexical.pairs is None
+    assert not lexical.segments[0].pairs.terms
     lexical.save(tmp_path / "bm25")
     assert Lexical.load(tmp_path / "bm25").search("treaty", 5)[1].tolist() == [2]
     assert lexical.scores("nothing known") is None

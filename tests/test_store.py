@@ -114,7 +114,7 @@ def test_other_model_is_refused(corpus: Path, settings: Settings, fake) -> None:
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 @pytest.mark.parametrize("victim", ["vectors.faiss", "passages.sqlite", "manifest.json",
-                                    "bm25/ids.npy"])
+                                    "bm25/seg-000001/ids.npy"])
 def test_corruption_is_detected_on_load(corpus: Path, settings: Settings, fake, damage: str,
                                         victim: str) -> None:
     build_index(corpus, settings=settings, embedder=fake)
