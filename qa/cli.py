@@ -202,14 +202,17 @@ def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
               metavar="MINUTES", help="Update the feeds every MINUTES (default: never).")
 @click.option("--allow-private-urls", "allow_private", is_flag=True, default=None,
               help="Let the chat fetch pages from private and loopback addresses.")
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None,
+              help="Questions answered at once; more wait in the queue (default 16).")
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None, watch: bool | None, poll: float | None,
-          allow_private: bool | None) -> None:
+          allow_private: bool | None, concurrency: int | None) -> None:
     """Serve the web chat (indexing the corpus first if there is no index)."""
     from .web import serve as serve_app
 
     serve_app(_settings(index_dir, corpus_dir=corpus_dir, host=host, port=port, watch=watch,
-                        feed_poll_minutes=poll, fetch_allow_private=allow_private))
+                        feed_poll_minutes=poll, fetch_allow_private=allow_private,
+                        concurrency=concurrency))
 
 
 # Asking (ask, quotes) and the commands that bring articles in from the web.

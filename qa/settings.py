@@ -80,6 +80,10 @@ class Settings:
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860
+    # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
+    # Queries arriving together share one encode (qa/batching.py), so this also bounds
+    # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
+    concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
     upload_token: str | None = field(default=None, repr=False)
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = None) -> gr.Blocks:
     chat = chat or ChatApp(retriever, settings)
+    answering = settings.concurrency  # questions at once, shared by the chat and the API
     # Gradio's own temporary copies older than an hour go every 10 minutes.
     with gr.Blocks(title="News QA", analytics_enabled=False, delete_cache=(600, 3600)) as app:
         gr.Markdown("# News QA\nAsk a question; the answer is the passage that says it, "
@@ -80,7 +81,8 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
         for trigger in (box.submit, ask.click):
             trigger(chat.respond, [*inputs, shown, person, as_of],
                     [*outputs, status, source, shown],
-                    api_visibility="private", concurrency_limit=4, concurrency_id="chat",
+                    api_visibility="private", concurrency_limit=answering,
+                    concurrency_id="chat",
                     ).then(None, js=SHOW_LEAD_JS)
         clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
@@ -90,8 +92,8 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
                   api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
         fetch.click(chat.adder.add_urls, [urls, token], [report, status, source],
                     api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
-        gr.api(chat.api_search, api_name="search", concurrency_limit=4, concurrency_id="chat")
-        gr.api(chat.api_answer, api_name="answer", concurrency_limit=4, concurrency_id="chat")
+        for handler, name in ((chat.api_search, "search"), (chat.api_answer, "answer")):
+            gr.api(handler, api_name=name, concurrency_limit=answering, concurrency_id="chat")
     return app
 
 
