@@ -14,6 +14,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -129,4 +130,9 @@ def near_duplicates(
 
 def same_story(a: str, b: str, threshold: float = THRESHOLD) -> bool:
     """Whether two passages are the same text with small edits."""
-    return jaccard(shingles(a), shingles(b)) >= threshold
+    return jaccard(_passage_shingles(a), _passage_shingles(b)) >= threshold
+
+
+# A search compares each hit with every better one: shingle each passage once. The
+# shingles of 512 BBC passages take ~6 MB and cover the hits of many searches at once.
+_passage_shingles = lru_cache(maxsize=512)(shingles)
