@@ -10,7 +10,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -353,51 +352,6 @@ def test_running_app_picks_up_a_rebuild_made_with_the_cli(page, server) -> None:
     count = json.loads((current / "manifest.json").read_text())["counts"]["articles"]
     page.locator("#qa-status").filter(has_text=f"{count} articles").wait_for(timeout=10_000)
     assert page.locator("#qa-status").inner_text() != before
-
-
-def test_two_app_processes_on_one_index_both_switch_without_errors(tmp_path: Path) -> None:
-    from gradio_client import Client
-
-    home, index = tmp_path, tmp_path / "index"
-    (home / "corpus").mkdir()
-    shutil.copy(SEED, home / "corpus" / SEED.name)
-    apps = [start_app(home, index)]
-    apps.append(start_app(home, index))  # the second finds the index the first built
-    errors: list[str] = []
-    versions: list[set[str]] = [set(), set()]
-    stop = threading.Event()
-
-    def keep_asking(n: int) -> None:
-        client = Client(apps[n][1], verbose=False)
-        while not stop.is_set():
-            try:
-                hits = client.predict(GOR, 3, "hybrid", "", "", "", api_name="/search")
-                assert len(hits) == 3 and len({h["version"] for h in hits}) == 1
-                versions[n].add(hits[0]["version"])
-            except Exception as exc:  # noqa: BLE001 - any failure during a switch counts
-                errors.append(f"app {n}: {exc!r}")
-
-    askers = [threading.Thread(target=keep_asking, args=(n,)) for n in (0, 1)]
-    for thread in askers:
-        thread.start()
-    try:
-        for round_ in range(3):
-            (home / "corpus" / f"new-{round_}.txt").write_text(
-                f"Harbour news {round_}\n\nThe harbour reopened after repairs, round {round_}.")
-            _cli_index(home, index)
-            current = (index / "CURRENT").read_text().split()[0]
-            deadline = time.time() + 30
-            while time.time() < deadline and not all(current in v for v in versions):
-                time.sleep(0.5)
-            assert all(current in v for v in versions), (current, versions)
-    finally:
-        stop.set()
-        for thread in askers:
-            thread.join()
-        for proc, _ in apps:
-            stop_app(proc)
-    assert errors == []
-    assert all(len(v) == 4 for v in versions)  # the first version and three rebuilds
 
 
 def _rss(pid: int) -> int:
