@@ -206,8 +206,9 @@ def answer(
     pool = min(retriever.settings.max_k, 4 * max(shown, 10)) if intent.time else shown
     hits = retriever.search(intent.text, pool, filters=filters, snapshot=snap)
     if filters.about:  # published in the period first, then passages only naming it
-        hits = published_first(hits, *filters.about)
-    hits = hits[:max(shown, 10) if intent.time else shown]
+        hits = published_first(hits, *filters.about)[:shown]
+    elif intent.time:  # "latest": the newest of the relevant, a few more to pick from
+        hits = hits[:max(shown, 10)]
     hits = naming_all(hits, intent.people, share)
     if not hits and intent.time and filters.about:
         hits = retriever.search(intent.text, k, filters=filters.with_(about=None), snapshot=snap)
