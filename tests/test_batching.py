@@ -47,6 +47,19 @@ def _queued(batcher: Batcher, n: int) -> None:
         time.sleep(0.005)
 
 
+def _during_an_encode(pool: ThreadPoolExecutor, batcher: Batcher, fake: FakeEncoder,
+                      first: str, rest: list[str]):
+    """Ask ``first``, hold its encode, ask ``rest`` while it runs, then let it finish:
+    the futures of ``first`` and of each of ``rest``."""
+    fake.hold()
+    running = pool.submit(batcher, first)
+    assert fake.entered.wait(10)  # the first encode runs, and waits
+    queued = [pool.submit(batcher, t) for t in rest]
+    _queued(batcher, len(rest))
+    fake.release()
+    return running, queued
+
+
 def test_a_lone_caller_is_encoded_at_once_alone() -> None:
     fake = FakeEncoder()
     batcher = Batcher(fake)
@@ -58,13 +71,9 @@ def test_a_lone_caller_is_encoded_at_once_alone() -> None:
 def test_callers_arriving_during_an_encode_share_the_next_one() -> None:
     fake = FakeEncoder()
     batcher = Batcher(fake)
-    fake.hold()
     with ThreadPoolExecutor(9) as pool:
-        first = pool.submit(batcher, "question 0")
-        assert fake.entered.wait(10)  # the first encode runs, and waits
-        rest = [pool.submit(batcher, f"question {i}") for i in range(1, 9)]
-        _queued(batcher, 8)
-        fake.release()
+        first, rest = _during_an_encode(pool, batcher, fake, "question 0",
+                                        [f"question {i}" for i in range(1, 9)])
         assert first.result(10).tolist() == [0.0, 1.0]
         # Each caller gets its own row, from one encode of all eight.
         assert [f.result(10).tolist() for f in rest] == [[float(i), 8.0] for i in range(1, 9)]
@@ -76,13 +85,9 @@ def test_callers_arriving_during_an_encode_share_the_next_one() -> None:
 def test_an_error_reaches_every_caller_of_its_batch_and_no_other() -> None:
     fake = FakeEncoder()
     batcher = Batcher(fake)
-    fake.hold()
     with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(batcher, "question 1")
-        assert fake.entered.wait(10)
-        batch = [pool.submit(batcher, t) for t in ("question 2", "bad 3", "question 4")]
-        _queued(batcher, 3)
-        fake.release()
+        first, batch = _during_an_encode(pool, batcher, fake, "question 1",
+                                         ["question 2", "bad 3", "question 4"])
         assert first.result(10).tolist() == [1.0, 1.0]
         for future in batch:
             with pytest.raises(ValueError, match="cannot encode bad"):
@@ -93,13 +98,8 @@ def test_an_error_reaches_every_caller_of_its_batch_and_no_other() -> None:
 def test_the_same_question_twice_in_a_batch_is_encoded_once() -> None:
     fake = FakeEncoder()
     batcher = Batcher(fake)
-    fake.hold()
     with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(batcher, "question 1")
-        assert fake.entered.wait(10)
-        same = [pool.submit(batcher, "question 2") for _ in range(3)]
-        _queued(batcher, 3)
-        fake.release()
+        first, same = _during_an_encode(pool, batcher, fake, "question 1", ["question 2"] * 3)
         first.result(10)
         assert [f.result(10).tolist() for f in same] == [[2.0, 1.0]] * 3
     assert fake.batches == [["question 1"], ["question 2"]]
