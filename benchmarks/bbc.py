@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from common import BBC, dev_questions, peak_rss_bytes, rss_bytes
-from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index, vectors
+from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index, vectors, vectorstore
 from qa.embed import bundled_model_dir
 from qa.versions import open_current
 
@@ -54,7 +54,7 @@ def _corpus(work: Path, articles: int | None) -> tuple[Path, Path, int]:
 
 def _passages(index_dir: Path) -> tuple[np.ndarray, list[str], np.ndarray]:
     version = open_current(index_dir)
-    ids, vecs = vectors.all_vectors(vectors.read(version.path / "vectors.faiss"))
+    ids, vecs = vectors.all_vectors(vectorstore.load(version.path))
     order = np.argsort(ids)
     ids, vecs = ids[order], vecs[order]
     db = sqlite3.connect(f"file:{version.path / 'passages.sqlite'}?mode=ro", uri=True)

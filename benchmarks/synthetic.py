@@ -88,9 +88,9 @@ def read_seed(index_version: Path) -> Seed:
     """Real vectors (in passage id order) and sentences from a built BBC index version."""
     import blingfire
 
-    from qa import vectors
+    from qa import vectors, vectorstore
 
-    ids, vecs = vectors.all_vectors(vectors.read(index_version / "vectors.faiss"))
+    ids, vecs = vectors.all_vectors(vectorstore.load(index_version))
     order = np.argsort(ids)
     db = sqlite3.connect(f"file:{index_version / 'passages.sqlite'}?mode=ro", uri=True)
     sentences: list[str] = []

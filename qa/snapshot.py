@@ -19,7 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import notes, tables, vectors, versions
+from . import notes, tables, vectorstore, versions
 from .errors import IndexChanged, IndexCorrupt, IndexMismatch
 from .filters import Filters
 from .lexical import Lexical
@@ -57,7 +57,7 @@ class Snapshot:
     def read(cls, version: versions.Version) -> Snapshot:
         """Load ``version``'s files (checked against the manifest by the caller)."""
         lexical = Lexical.load(version.path / versions.BM25)
-        vectors_ = vectors.read(version.path / versions.VECTORS)
+        vectors_ = vectorstore.load(version.path)
         db = tables.connect_readonly(version.path)
         order, articles, days, codes, sources = tables.passage_layout(db)
         ids = lexical.ids

@@ -61,6 +61,11 @@ def all_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     return _ivf_vectors(inner)
 
 
+def ids_of(index: faiss.Index) -> np.ndarray:
+    """The ids in an exact index (cheap: its id table, not its vectors)."""
+    return faiss.vector_to_array(faiss.downcast_index(index).id_map).astype(np.int64)
+
+
 def _ivf_ids(index: faiss.IndexIVF) -> np.ndarray:
     lists = index.invlists
     parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
@@ -142,25 +147,43 @@ def fit_to_size(index: faiss.Index, ann_min: int,
     half of it), and IVF retrained once it has grown 4x since training (its lists were
     sized for the smaller corpus and trained on its topics)."""
     current, n = kind(index), index.ntotal
-    if current == "flat" and n >= ann_min:
-        log.info("switching to an IVF index at %d passages", n)
-        return new_ivf(*_take_all(index))
-    if current != "flat" and n < ann_min // 2:
-        ids, vectors = _take_all(index)
+    target = refit_due(current, n, nlist(index), ann_min, compact_min)
+    if target is None:
+        return index
+    log.info("rebuilding the %s vector index as %s at %d passages", current, target, n)
+    ids, vectors = take_all(index)
+    if target == "flat":
         flat = new_flat(vectors.shape[1])
         flat.add_with_ids(vectors, ids)
         return flat
+    return new_ivf(ids, vectors, compact=target == "ivf-sq8")
+
+
+def refit_due(current: str, n: int, lists: int, ann_min: int,
+              compact_min: int = COMPACT_MIN) -> str | None:
+    """The kind an index of kind ``current`` with ``lists`` IVF lists should be rebuilt as
+    at ``n`` passages (see :func:`fit_to_size`; its own kind: retrained), None to keep it."""
+    if current == "flat":
+        return ("ivf-sq8" if n >= compact_min else "ivf") if n >= ann_min else None
+    if n < ann_min // 2:
+        return "flat"
     # 8-bit codes from COMPACT_MIN, float32 again under half of it.
-    if current == "ivf" and n >= compact_min or current == "ivf-sq8" and n < compact_min // 2:
-        log.info("changing the IVF codes at %d passages", n)
-        return new_ivf(*_take_all(index), compact=current == "ivf")
-    if current != "flat" and nlist_for(n) >= 2 * faiss.downcast_index(index).nlist:
-        log.info("retraining the IVF index at %d passages", n)
-        return new_ivf(*_take_all(index), compact=current == "ivf-sq8")
-    return index
+    if current == "ivf" and n >= compact_min:
+        return "ivf-sq8"
+    if current == "ivf-sq8" and n < compact_min // 2:
+        return "ivf"
+    if nlist_for(n) >= 2 * lists:
+        return current
+    return None
 
 
-def _take_all(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+def nlist(index: faiss.Index) -> int:
+    """Inverted lists of an IVF index; 0 for an exact one."""
+    inner = faiss.downcast_index(index)
+    return int(inner.nlist) if isinstance(inner, faiss.IndexIVF) else 0
+
+
+def take_all(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     """Move every vector out of ``index`` (which is left empty): at 1M passages each copy
     is 1.5 GB, so the old index is freed before the new one is filled."""
     ids, vectors = all_vectors(index)

@@ -30,10 +30,10 @@ from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: quotes, dated mentions and entities per article; 3: keyword segments
+FORMAT = 4  # 2: quotes, dated mentions and entities; 3: keyword segments; 4: vector changes
+READABLE = (3, 4)  # a format-3 version is a format-4 one whose vectors have no changes
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"  # the FAISS index
 BM25 = "bm25"  # the keyword index folder (segments, see qa.lexical)
 _NAME = re.compile(r"^v(\d{8})-")
 
@@ -73,11 +73,20 @@ def current_name(index_dir: Path) -> str | None:
         return None
 
 
-def verify(index_dir: Path, version: Version) -> None:
-    """Check every file of ``version`` against the manifest's sha256 sums."""
+def verify(index_dir: Path, version: Version, *, trust_unchanged: bool = False) -> None:
+    """Check every file of ``version`` against the manifest's sha256 sums.
+
+    ``trust_unchanged`` (for a writer building on the version) skips files whose size and
+    modification time are still those the manifest recorded when they were written: a
+    writer only links them, and re-reading gigabytes of them made adding one article cost
+    as much as the archive. Readers, which load every byte, check every file.
+    """
+    stats = version.manifest.get("stats", {}) if trust_unchanged else {}
     for rel, expected in version.manifest["files"].items():
         file = version.path / rel
         try:
+            if rel in stats and stamp(file) == stats[rel]:
+                continue
             actual = sha256_file(file)
         except FileNotFoundError:
             raise IndexCorrupt(index_dir, f"{rel} is missing") from None
@@ -85,9 +94,17 @@ def verify(index_dir: Path, version: Version) -> None:
             raise IndexCorrupt(index_dir, f"{rel} fails its checksum")
 
 
-def open_current(index_dir: Path, *, check_files: bool = True) -> Version:
+def stamp(file: Path) -> list[int]:
+    """``[size, modification time in ns]``: what shows a file was written again."""
+    st = file.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def open_current(index_dir: Path, *, check_files: bool = True,
+                 trust_unchanged: bool = False) -> Version:
     """The version CURRENT points to, with its manifest checked against the pointer and
-    (unless ``check_files`` is False) every file against the manifest."""
+    (unless ``check_files`` is False) every file against the manifest (see :func:`verify`
+    for ``trust_unchanged``)."""
     name, digest = read_pointer(index_dir)
     path = index_dir / "versions" / name
     try:
@@ -97,14 +114,14 @@ def open_current(index_dir: Path, *, check_files: bool = True) -> Version:
     if sha256_bytes(raw) != digest:
         raise IndexCorrupt(index_dir, f"{MANIFEST} fails its checksum")
     manifest = json.loads(raw)
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in READABLE:
         raise IndexMismatch(
             f"the index at {index_dir}/ has format {manifest.get('format')}, this version of qa "
             f"reads format {FORMAT} - rebuild it with `qa index --full`"
         )
     version = Version(path, manifest)
     if check_files:
-        verify(index_dir, version)
+        verify(index_dir, version, trust_unchanged=trust_unchanged)
     return version
 
 

@@ -1,11 +1,12 @@
 """Writing the next index version: one writer at a time, nothing visible until commit.
 
 The writer starts from the current version without copying anything: a build that
-changes nothing reads only the article hashes. The first change copies the passage table
-and loads the vectors (both checked against the manifest first); removed vectors are
-dropped in one pass at commit rather than one scan of the index per article. The keyword
-index links the previous version's segments and tokenizes only the new passages
-(:func:`qa.lexical.update`); linked files keep the checksums the previous manifest gave them.
+changes nothing reads only the article hashes. The first change copies the passage table.
+The vectors and the keyword index are stored as a base plus what changed since
+(:mod:`qa.vectorstore`, :mod:`qa.lexical`): a version links the previous version's base
+files and writes only the new vectors, the removed ids and the new passages' postings,
+until the changes outgrow a share of the base. Linked files keep the checksums the
+previous manifest gave them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from . import lexical, tables, vectors, versions
+from . import lexical, tables, vectors, vectorstore, versions
 from .embed import sha256_file
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
 
@@ -95,9 +96,7 @@ class IndexWriter:
             path = self.tmp / tables.FILE
             if self.previous:
                 shutil.copyfile(self.previous.path / tables.FILE, path)
-                self.vectors = vectors.read(self.previous.path / versions.VECTORS)
-            else:
-                self.vectors = vectors.new_flat(int(self.identity["dim"]))
+            self._added = vectors.new_flat(int(self.identity["dim"]))
             self._table = tables.Table(path, new=self.previous is None)
         return self._table
 
@@ -116,32 +115,35 @@ class IndexWriter:
         self.table.delete_article(article_id)
 
     def add_vectors(self, ids: list[int], embeddings: np.ndarray) -> None:
-        self.vectors.add_with_ids(embeddings, np.asarray(ids, dtype=np.int64))
+        self._added.add_with_ids(embeddings, np.asarray(ids, dtype=np.int64))
         self.table.mark_embedded(ids)
 
     # -- publishing -----------------------------------------------------------------------
     def commit(self, *, ann_min_passages: int, keep_versions: int, extra: dict) -> versions.Version:
         table = self.table
-        vectors.remove(self.vectors, self._removed)  # one pass over the index for all
-        self.vectors = vectors.fit_to_size(self.vectors, ann_min_passages)
-        previous_bm25 = self.previous.path / versions.BM25 if self.previous else None
+        removed = np.asarray(self._removed, np.int64)
+        mine = np.isin(removed, vectors.ids_of(self._added))  # added, then removed, in this build
+        vectors.remove(self._added, removed[mine].tolist())
+        previous = self.previous.path if self.previous else None
+        how, index_type, total = vectorstore.update(
+            previous, self.tmp, vectorstore.Changes(self._added, removed[~mine]),
+            dim=int(self.identity["dim"]), ann_min=ann_min_passages)
+        log.info("vectors: %s", how)
+        previous_bm25 = previous / versions.BM25 if previous else None
         how = lexical.update(previous_bm25, self.tmp / versions.BM25, table.ids(),
                              table.texts_in_order)
         log.info("keyword index: %s", how)
         counts = {"articles": table.count("articles"), "passages": table.count("passages")}
-        if counts["passages"] != self.vectors.ntotal:
+        if counts["passages"] != total:
             raise IndexCorrupt(self.index_dir, "passage table and vectors disagree")
         table.close(commit=True)
-        vectors.write(self.vectors, self.tmp / versions.VECTORS)
-        files = {
-            p.relative_to(self.tmp).as_posix(): self._checksum(p)
-            for p in sorted(self.tmp.rglob("*"))
-            if p.is_file()
-        }
+        written = sorted(p for p in self.tmp.rglob("*") if p.is_file())
+        files = {p.relative_to(self.tmp).as_posix(): self._checksum(p) for p in written}
+        stats = {p.relative_to(self.tmp).as_posix(): versions.stamp(p) for p in written}
         manifest = {"format": versions.FORMAT, "identity": self.identity,
-                    "index_type": vectors.kind(self.vectors), "counts": counts,
+                    "index_type": index_type, "counts": counts,
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "files": files, **extra}
+                    "files": files, "stats": stats, **extra}
         version = versions.publish(self.index_dir, self.tmp, manifest)
         self._committed = True
         versions.collect(self.index_dir, version.name, keep_versions)
@@ -164,7 +166,7 @@ def _base(index_dir: Path, identity: dict,
           full: bool) -> tuple[versions.Version | None, str | None]:
     """The version a build starts from, or None and why it starts from nothing."""
     try:
-        previous = versions.open_current(index_dir)
+        previous = versions.open_current(index_dir, trust_unchanged=True)
     except IndexNotFound:
         return None, None
     except (IndexCorrupt, IndexMismatch) as exc:

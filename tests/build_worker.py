@@ -40,16 +40,17 @@ class SlowFake(FakeEmbedder):
 
 
 def _hook() -> None:
-    commit, write = writer.IndexWriter.commit, writer.vectors.write
+    commit, write = writer.IndexWriter.commit, writer.vectorstore.update
     rename, replace = os.rename, os.replace
 
     def commit_(self, **kwargs):
         print("phase writing", flush=True)
         return commit(self, **kwargs)
 
-    def write_(index, path):
-        write(index, path)
-        time.sleep(PAUSE)  # files partly written: BM25 and vectors, not yet the manifest
+    def write_(*args, **kwargs):
+        done = write(*args, **kwargs)
+        time.sleep(PAUSE)  # files partly written: the vectors, not yet BM25 or the manifest
+        return done
 
     def rename_(src, dst, *args, **kwargs):
         rename(src, dst, *args, **kwargs)
@@ -62,7 +63,7 @@ def _hook() -> None:
             phase("switched")
 
     writer.IndexWriter.commit = commit_
-    writer.vectors.write = write_
+    writer.vectorstore.update = write_
     os.rename, os.replace = rename_, replace_
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import BBC, SEED
-from qa import Settings, build_index, vectors
+from qa import Settings, build_index, vectors, vectorstore
 from qa.versions import open_current
 
 
@@ -55,7 +55,7 @@ def _contents(index_dir: Path) -> tuple[dict[int, tuple], dict[int, np.ndarray]]
     rows = {pid: rest for pid, *rest in db.execute(
         'SELECT id, article_id, seq, start, "end", text FROM passages ORDER BY id')}
     db.close()
-    ids, vecs = vectors.all_vectors(vectors.read(version.path / "vectors.faiss"))
+    ids, vecs = vectors.all_vectors(vectorstore.load(version.path))
     return rows, dict(zip(ids.tolist(), vecs))
 
 
@@ -70,21 +70,25 @@ def _same_index(a: Path, b: Path) -> None:
 
 def test_ray_build_is_the_local_build_and_sends_only_what_changed(
         tmp_path: Path, cluster, real_embedder) -> None:
-    corpus = _corpus(tmp_path / "corpus")
+    """BBC + sample: the in-repo BBC subset (all five sections) and the sample article."""
+    sections = tuple(sorted(p.name for p in BBC.iterdir() if p.is_dir()))
+    corpus = _corpus(tmp_path / "corpus", sections)
     local, remote = Settings(index_dir=tmp_path / "local"), Settings(index_dir=tmp_path / "ray")
     build_index(corpus, settings=local, embedder=real_embedder)
     report = build_index(corpus, settings=remote, embedder=real_embedder, ray="local")
-    assert report.embedded > 90 and len(report.added) == 25
+    assert len(sections) == 5 and len(report.added) == len(list(corpus.rglob("*.txt")))
+    assert report.embedded > 400
     _same_index(local.index_dir, remote.index_dir)
 
     # An edit and a new article: only their new passages go to the workers.
     edited = sorted((corpus / "tech").glob("*.txt"))[0]
     edited.write_text(edited.read_text() + "\n\nA late paragraph about quantum batteries.\n")
-    shutil.copy(next((BBC / "sport").glob("*.txt")), corpus / "sport-story.txt")
+    (corpus / "new-story.txt").write_text(
+        "Harbour reopens\n\nThe harbour at Stromness reopened on Monday after storm repairs.")
     first = build_index(corpus, settings=local, embedder=real_embedder)
     again = build_index(corpus, settings=remote, embedder=real_embedder, ray="local")
     assert (again.added, again.updated) == (first.added, first.updated) == (
-        ("sport-story.txt",), (f"tech/{edited.name}",))
+        ("new-story.txt",), (f"tech/{edited.name}",))
     assert again.embedded == first.embedded < 10
     _same_index(local.index_dir, remote.index_dir)
 

@@ -118,10 +118,11 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_index(retriever: Retriever
     settings = retriever.settings
     before = retriever.snapshot.name
 
-    def no_space(index, path):
+    def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(writer.vectors, "write", no_space)
+    monkeypatch.setattr(writer.vectors, "write", no_space)  # a new vector base...
+    monkeypatch.setattr(writer.vectorstore.np, "save", no_space)  # ...or the changes
     (settings.corpus_dir / "more.txt").write_text("More news\n\nA second story arrived.")
     with pytest.raises(QAError, match=r"No space left on device\) - free disk space"):
         build_index(settings.corpus_dir, settings=settings, embedder=fake)

@@ -9,10 +9,10 @@ import faiss
 import numpy as np
 from hypothesis import given, settings as hsettings, strategies as st
 
-from qa import Filters, Retriever, Settings, build_index, vectors
+from qa import Filters, Retriever, Settings, build_index, vectors, vectorstore
 from qa.ranking import rank
 from qa.versions import open_current
-from qa.versions import VECTORS
+
 
 DIM = 16
 
@@ -185,7 +185,7 @@ def test_incremental_updates_across_the_flat_to_ivf_switch(corpus: Path, setting
     assert changed.index_type == "ivf" and changed.removed == ("extra-0.txt",)
     assert changed.embedded == 1
     version = open_current(small.index_dir)
-    assert vectors.read(version.path / VECTORS).ntotal == version.manifest["counts"]["passages"]
+    assert vectorstore.load(version.path).ntotal == version.manifest["counts"]["passages"]
     _dense_matches_oracle(small, fake)
 
     for i in range(1, 8):
@@ -218,8 +218,8 @@ def test_compact_ivf_finds_what_exact_search_finds_and_removes(tmp_path: Path) -
     assert sorted(got_ids.tolist()) == ids[10:].tolist()
     order = np.argsort(got_ids)
     assert np.abs(got_vecs[order] - vecs[10:]).max() < 0.05
-    vectors.write(index, tmp_path / VECTORS)
-    again = vectors.read(tmp_path / VECTORS)
+    vectors.write(index, tmp_path / "vectors.faiss")
+    again = vectors.read(tmp_path / "vectors.faiss")
     assert vectors.kind(again) == "ivf-sq8"
     np.testing.assert_array_equal(vectors.search(again, vecs[5], 10)[1],
                                   vectors.search(index, vecs[5], 10)[1])
