@@ -42,21 +42,23 @@ def _phase(args: argparse.Namespace) -> dict:
     from qa.writer import IndexWriter
 
     index = args.work / "index"
-    keyword = {"s": 0.0}
+    spent = {"keyword": 0.0, "vectors": 0.0}
 
-    def timed(fn):
+    def timed(fn, part):
         def wrapper(*a, **k):
             t = time.perf_counter()
             try:
                 return fn(*a, **k)
             finally:
-                keyword["s"] += time.perf_counter() - t
+                spent[part] += time.perf_counter() - t
         return wrapper
 
     if hasattr(writer, "_write_bm25"):  # the previous design: one bm25s index, rebuilt
-        writer._write_bm25 = timed(writer._write_bm25)
+        writer._write_bm25 = timed(writer._write_bm25, "keyword")
     else:
-        writer.lexical.update = timed(writer.lexical.update)
+        writer.lexical.update = timed(writer.lexical.update, "keyword")
+    if hasattr(writer, "vectorstore"):  # vectors as a base plus changes (format 4)
+        writer.vectorstore.update = timed(writer.vectorstore.update, "vectors")
     out: dict = {"phase": args.phase}
     started = time.perf_counter()
     if args.phase == "build":
@@ -98,7 +100,7 @@ def _phase(args: argparse.Namespace) -> dict:
                 w.delete_article(EXTRA)
             w.commit(ann_min_passages=settings.ann_min_passages, keep_versions=1, extra={})
     out["wall_s"] = time.perf_counter() - started
-    out["keyword_s"] = keyword["s"]
+    out["keyword_s"], out["vectors_s"] = spent["keyword"], spent["vectors"]
     out["peak_rss_bytes"] = peak_rss_bytes()
     out["bm25_bytes"] = sum(p.stat().st_size for p in
                             versions.open_current(index, check_files=False).path.joinpath(
@@ -131,19 +133,20 @@ def main() -> None:
         results[phase] = json.loads(out.split("RESULT ", 1)[1])
     gb = 1024 ** 3
     serve = results["serve"]["rss_bytes"]
-    print(f"\nKeyword index updates at {results['serve']['passages']:,} passages "
+    print(f"\nIndex updates at {results['serve']['passages']:,} passages "
           f"(code: {args.code})\n")
-    print("| step | wall s | keyword index s | peak RSS GB | peak above serving GB |")
-    print("|---|---|---|---|---|")
+    print("| step | wall s | keyword index s | vectors s | peak RSS GB | peak above serving GB |")
+    print("|---|---|---|---|---|---|")
     for phase in phases:
         r = results[phase]
         if phase == "serve":
-            print(f"| serving (index loaded, no model) | | | {serve / gb:.2f} | |")
+            print(f"| serving (index loaded, no model) | | | | {serve / gb:.2f} | |")
             print(f"| serving, after {len(QUERIES)} BM25 queries (then p50 "
-                  f"{r['bm25_p50_ms']:.1f} ms a query) | | | "
+                  f"{r['bm25_p50_ms']:.1f} ms a query) | | | | "
                   f"{r['rss_queried_bytes'] / gb:.2f} | |")
             continue
-        print(f"| {phase} | {r['wall_s']:.2f} | {r['keyword_s']:.2f} | "
+        vec = f"{r['vectors_s']:.2f}" if r.get("vectors_s") else "-"
+        print(f"| {phase} | {r['wall_s']:.2f} | {r['keyword_s']:.2f} | {vec} | "
               f"{r['peak_rss_bytes'] / gb:.2f} | {(r['peak_rss_bytes'] - serve) / gb:+.2f} |")
     print(f"\nkeyword index on disk: {results['remove']['bm25_bytes'] / 1e6:.0f} MB")
     print(json.dumps(results))

@@ -235,6 +235,17 @@ def _write_layout(folder: Path, names: Sequence[str], deleted: Sequence[np.ndarr
     (folder / LAYOUT).write_text(json.dumps({"segments": entries}, indent=1))
 
 
+def live_ids(folder: Path) -> np.ndarray | None:
+    """The passage ids the keyword index at ``folder`` holds, ascending (None: no segments)."""
+    if not (folder / LAYOUT).is_file():
+        return None
+    parts = []
+    for name, dead in zip(*_read_layout(folder)):
+        own = np.load(folder / name / "ids.npy", allow_pickle=False)
+        parts.append(np.delete(own, dead))
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+
 def _read_layout(folder: Path) -> tuple[list[str], list[np.ndarray]]:
     entries = json.loads((folder / LAYOUT).read_text())["segments"]
     names = [e["name"] for e in entries]

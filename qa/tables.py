@@ -46,6 +46,10 @@ class Table:
 
     def __init__(self, path: Path, *, new: bool) -> None:
         self.db = sqlite3.connect(path)
+        # No journal on disk and no fsync: the file is in an unpublished version folder,
+        # which is fsynced whole before it is switched to, and thrown away if the build fails.
+        self.db.execute("PRAGMA journal_mode=MEMORY")
+        self.db.execute("PRAGMA synchronous=OFF")
         if new:
             self.db.executescript(SCHEMA + notes.SCHEMA)
         self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1

@@ -22,7 +22,6 @@ back as a new passage: it is removed first, then added). A version without
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ import faiss
 import numpy as np
 
 from . import vectors
-
-log = logging.getLogger(__name__)
 
 BASE = "vectors.faiss"
 ADDED_IDS = "vectors-added.npy"
@@ -86,14 +83,6 @@ def load(folder: Path) -> faiss.Index:
         if len(stored.added_ids):
             index.add_with_ids(stored.added, stored.added_ids)
     return index
-
-
-def count(folder: Path) -> int | None:
-    """Vectors in the version in ``folder`` without reading the base (None: unknown)."""
-    if not (folder / LAYOUT).is_file():
-        return None
-    layout = json.loads((folder / LAYOUT).read_text())
-    return layout["total"]
 
 
 def update(previous: Path | None, folder: Path, changes: Changes, *, dim: int,
