@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .annotate import annotate
-from .dedupe import NearDuplicate, near_duplicates
+from .dedupe import NearDuplicate, near_duplicates_signed, signature
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyCorpus, IndexWriteFailed
 from .ingest import Article, Skipped, scan
@@ -247,7 +247,8 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
             # Nothing changed: keep serving the current version as it is.
             return _finish(tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
-        tally.near = near_duplicates(writer.table.article_texts())
+        tally.near = near_duplicates_signed(*writer.table.signatures(signature),
+                                            writer.table.article_text)
         embedded = _embed_pending(writer, embedder, progress, cluster)
         version = writer.commit(
             ann_min_passages=settings.ann_min_passages,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,7 +70,7 @@ def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
     return out
 
 
-def _band_keys(signatures: np.ndarray) -> list[list[int]]:
+def _band_keys(signatures: np.ndarray) -> np.ndarray:
     """One integer per band and article: the band's rows mixed into one 64-bit key (a
     rare collision only adds a candidate, which the exact overlap then rejects)."""
     rows = _PERMUTATIONS // _BANDS
@@ -78,7 +78,22 @@ def _band_keys(signatures: np.ndarray) -> list[list[int]]:
     keys = np.zeros((len(signatures), _BANDS), dtype=np.uint64)
     for r in range(rows):  # uint64 arithmetic wraps, which is what a hash mix wants
         keys = (keys ^ bands[:, :, r]) * np.uint64(0x9E3779B97F4A7C15)
-    return keys.tolist()
+    return keys
+
+
+def _sharing(keys: np.ndarray) -> np.ndarray:
+    """Rows that share a bucket with another row in some band: only they can pair."""
+    shared = np.zeros(len(keys), dtype=bool)
+    for band in range(keys.shape[1]):
+        _, inverse, counts = np.unique(keys[:, band], return_inverse=True, return_counts=True)
+        shared |= counts[inverse] > 1
+    return shared
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of ``text`` (``uint64[64]``), stored per article by a build so
+    that the next one compares new articles without shingling the whole corpus again."""
+    return _signatures([shingles(text)])[0]
 
 
 def near_duplicates(
@@ -98,27 +113,46 @@ def near_duplicates(
         sets.append(shingles(text))
     if len(ids) < 2:
         return []
-    keys = _band_keys(_signatures(sets))
+    return _pairs(ids, _signatures(sets), sets.__getitem__, threshold)
+
+
+def near_duplicates_signed(ids: Sequence[str], signatures: np.ndarray,
+                           text_of: Callable[[str], str],
+                           threshold: float = THRESHOLD) -> list[NearDuplicate]:
+    """:func:`near_duplicates` from stored :func:`signature` rows: only the candidate
+    pairs, which share a bucket, have their texts read (``text_of(id)``) and shingled."""
+    if len(ids) < 2:
+        return []
+    shingled = lru_cache(maxsize=1024)(lambda i: shingles(text_of(ids[i])))
+    return _pairs(ids, signatures, shingled, threshold)
+
+
+def _pairs(ids: Sequence[str], signatures: np.ndarray,
+           shingles_of: Callable[[int], frozenset[int]], threshold: float) -> list[NearDuplicate]:
+    keys = _band_keys(signatures)
+    # An article alone in all its buckets repeats nothing and nothing repeats it: only
+    # the others go through the ordered pass (at 100k articles, a few hundred).
+    empty = signatures[:, 0] == np.iinfo(np.uint64).max  # no words: no shingles
+    rows = np.flatnonzero(_sharing(keys) & ~empty)
+    row_keys = dict(zip(rows.tolist(), keys[rows].tolist()))
     buckets: list[dict[int, list[int]]] = [{} for _ in range(_BANDS)]
     best: dict[int, tuple[int, float]] = {}
     budget = MAX_COMPARISONS
-    for j, found in enumerate(sets):
-        if not found:
-            continue
+    for j in rows.tolist():
         candidates: set[int] = set()
-        for band, key in enumerate(keys[j]):
+        for band, key in enumerate(row_keys[j]):
             candidates.update(buckets[band].get(key, ()))
         for i in sorted(candidates):  # the earliest original it repeats wins
             if budget <= 0:
                 break
             budget -= 1
-            similarity = jaccard(sets[i], found)
+            similarity = jaccard(shingles_of(i), shingles_of(j))
             if similarity >= threshold:
                 best[j] = (i, similarity)
                 break
         if j in best:
             continue  # a copy: its original already stands for it in every bucket
-        for band, key in enumerate(keys[j]):
+        for band, key in enumerate(row_keys[j]):
             members = buckets[band].setdefault(key, [])
             if len(members) < _REPRESENTATIVES:
                 members.append(j)

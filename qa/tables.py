@@ -7,7 +7,7 @@ and the readers' look-ups (functions over a read-only connection).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,11 @@ CREATE TABLE passages (
     text_hash TEXT NOT NULL, embedded INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX passages_article ON passages(article_id);
 CREATE INDEX articles_date ON articles(date);
+"""
+# Each article's MinHash signature (qa.dedupe), kept so a build compares only what is new.
+# Created on open: tables written before it existed gain it, filled as they are next used.
+SIGNATURES = """
+CREATE TABLE IF NOT EXISTS signatures (article_id TEXT PRIMARY KEY, minhash BLOB NOT NULL);
 """
 
 
@@ -52,6 +57,7 @@ class Table:
         self.db.execute("PRAGMA synchronous=OFF")
         if new:
             self.db.executescript(SCHEMA + notes.SCHEMA)
+        self.db.executescript(SIGNATURES)
         self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1
 
     def article_hashes(self) -> dict[str, str]:
@@ -95,13 +101,29 @@ class Table:
                 raise KeyError("a passage to index is not in the table")
             yield from (text for _, text in rows)
 
-    def article_texts(self) -> Iterator[tuple[str, str]]:
-        yield from self.db.execute("SELECT id, text FROM articles ORDER BY id")
+    def article_text(self, article_id: str) -> str:
+        return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+
+    def signatures(self, compute: Callable[[str], np.ndarray]) -> tuple[list[str], np.ndarray]:
+        """``(article ids in order, their signatures as rows)``; ``compute(text)`` makes the
+        missing ones (new and changed articles), which are stored."""
+        missing = self.db.execute(
+            "SELECT id, text FROM articles WHERE id NOT IN (SELECT article_id FROM signatures)"
+        ).fetchall()
+        self.db.executemany("INSERT INTO signatures VALUES (?, ?)",
+                            [(i, compute(text).astype(np.uint64).tobytes()) for i, text in missing])
+        rows = self.db.execute("SELECT article_id, minhash FROM signatures ORDER BY article_id")
+        ids, blobs = [], []
+        for article_id, blob in rows:
+            ids.append(article_id)
+            blobs.append(blob)
+        return ids, np.frombuffer(b"".join(blobs), np.uint64).reshape(len(ids), -1)
 
     def count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def put_article(self, article: Article) -> None:
+        self.db.execute("DELETE FROM signatures WHERE article_id = ?", (article.id,))
         self.db.execute(
             "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
             (article.id, article.title, article.text, article.date, article.source,
@@ -113,6 +135,7 @@ class Table:
 
     def delete_article(self, article_id: str) -> None:
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self.db.execute("DELETE FROM signatures WHERE article_id = ?", (article_id,))
         notes.delete(self.db, article_id)
 
     def put_annotations(self, article_id: str, annotations: Annotations) -> None:

@@ -80,6 +80,25 @@ def test_build_reports_near_duplicates(news: Retriever) -> None:
     assert report.to_dict()["near_duplicates"][0]["of"] == "courier.txt"
 
 
+def test_a_later_build_finds_a_new_copy_shingling_only_the_new_article(
+        news: Retriever, fake, monkeypatch) -> None:
+    """Signatures are stored per article: adding one article shingles that one, not the
+    archive, and a copy of an indexed story is still reported."""
+    import qa.build
+
+    settings = news.settings
+    body = STORY.split("\n\n", 1)[1].split("\n", 1)[1]
+    write(settings.corpus_dir, "herald.txt", "Storm closes harbour",
+          body.format(edit="Fishermen called for a sea wall."), date="2024-01-09",
+          source="Herald")
+    computed: list[str] = []
+    real = qa.build.signature
+    monkeypatch.setattr(qa.build, "signature", lambda text: computed.append(text) or real(text))
+    report = build_index(settings.corpus_dir, settings=settings, embedder=fake)
+    assert len(computed) == 1 and "sea wall" in computed[0]
+    assert ("herald.txt", "courier.txt") in {(d.id, d.of) for d in report.near_duplicates}
+
+
 def test_collapse_can_be_turned_off(news: Retriever) -> None:
     hits = news.search("storm closed the harbour", k=3, collapse=False)
     assert {h.article_id for h in hits} == {"wire.txt", "gazette.txt", "courier.txt"}
