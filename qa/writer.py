@@ -156,7 +156,8 @@ class IndexWriter:
         takes most of a second); from the table when that does not add up."""
         before = lexical.live_ids(previous_bm25) if previous_bm25 else None
         if before is not None:
-            ids = np.union1d(np.setdiff1d(before, removed), vectors.ids_of(self._added))
+            kept = before[~lexical.present(np.sort(removed), before)]
+            ids = np.sort(np.concatenate([kept, vectors.ids_of(self._added)]))
             if len(ids) == count:
                 return ids
             log.warning("keyword index ids disagree with the table: reading them from it")
