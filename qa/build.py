@@ -18,7 +18,7 @@ from .annotate import annotate
 from .dedupe import NearDuplicate, near_duplicates_signed, signature
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EmptyCorpus, IndexWriteFailed
-from .ingest import Article, Skipped, scan
+from .ingest import Article, Read, Skipped, Unchanged, scan
 from .settings import Settings
 from .split import Passage, Splitter
 from .writer import IndexWriter
@@ -101,6 +101,21 @@ class _Tally:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     near: list[NearDuplicate] = field(default_factory=list)
+
+
+def _articles_of_files(stored: dict[str, str], stamps: dict[str, str]) -> dict[str, list[str]]:
+    """``{file: its indexed article ids}`` for the stamped files: the file's own id, or
+    ``file#record`` for the records of a JSON/JSONL file."""
+    found: dict[str, list[str]] = {}
+    for article_id in stored:
+        cut = article_id.find("#")
+        while cut != -1:  # a file name may hold "#" too: try every cut
+            if article_id[:cut] in stamps:
+                found.setdefault(article_id[:cut], []).append(article_id)
+            cut = article_id.find("#", cut + 1)
+        if article_id in stamps:
+            found.setdefault(article_id, []).append(article_id)
+    return found
 
 
 def _sync_article(writer: IndexWriter, article: Article, passages: list[Passage]) -> None:
@@ -211,10 +226,33 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
         full=full,
     ) as writer:
         stored = writer.article_hashes()
+        stamps = writer.file_stamps()
+        of_file = _articles_of_files(stored, stamps)
+        bodies = writer.body_hashes()
+        kept_stamps: dict[str, str] = {}  # files whose every article is indexed
+        clean = True  # nothing of the file being read was skipped
         first_seen: dict[str, str] = {}  # body hash -> article id
         present: set[str] = set()
-        for item in scan(corpus, settings):
+        for item in scan(corpus, settings, stamps):
+            if isinstance(item, Unchanged):  # not read: its indexed articles, as they were
+                ids = of_file.get(item.rel, [])
+                for article_id in ids:
+                    original = first_seen.setdefault(bodies[article_id], article_id)
+                    if original != article_id:  # an earlier file now holds the same text
+                        tally.skipped.append(Skipped(article_id, f"duplicate of {original}"))
+                    else:
+                        present.add(article_id)
+                        tally.unchanged += 1
+                if all(i in present for i in ids):
+                    kept_stamps[item.rel] = stamps[item.rel]
+                continue
+            if isinstance(item, Read):
+                if clean and item.stamp:
+                    kept_stamps[item.rel] = item.stamp
+                clean = True
+                continue
             if isinstance(item, Skipped):
+                clean = False
                 tally.skipped.append(item)
                 if item.keep:  # unreadable for now: what the index holds of it stays
                     under = (f"{item.id}#", f"{item.id}/")
@@ -222,6 +260,7 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
                 continue
             original = first_seen.setdefault(item.body_hash, item.id)
             if original != item.id:
+                clean = False
                 tally.skipped.append(Skipped(item.id, f"duplicate of {original}"))
                 continue
             present.add(item.id)
@@ -244,9 +283,12 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
                 "the previous index, if any, is unchanged"
             )
         if writer.previous and not (tally.added or tally.updated or removed):
+            # (Stamps of files read this time are recorded by the next build that changes
+            # something: a build that changes nothing writes nothing.)
             # Nothing changed: keep serving the current version as it is.
             return _finish(tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
+        writer.table.set_file_stamps(kept_stamps, stamps)
         tally.near = near_duplicates_signed(*writer.table.signatures(signature),
                                             writer.table.article_text)
         embedded = _embed_pending(writer, embedder, progress, cluster)

@@ -37,7 +37,10 @@ CREATE TABLE IF NOT EXISTS signatures (article_id TEXT PRIMARY KEY, minhash BLOB
 """
 # What a build compares the corpus with, readable without the article texts stored beside
 # it (at 100k articles, reading the rows means reading 600 MB of pages).
-HASHES = "CREATE INDEX IF NOT EXISTS articles_hash ON articles(id, content_hash);"
+HASHES = "CREATE INDEX IF NOT EXISTS articles_hash ON articles(id, content_hash, body_hash);"
+# The stamp (qa.ingest.stamp) of each corpus file as it was read: unchanged files are not
+# read again. Only files all of whose articles are indexed, so skips are always reported.
+FILES = "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, stamp TEXT NOT NULL);"
 
 
 def connect_readonly(folder: Path) -> sqlite3.Connection:
@@ -60,11 +63,19 @@ class Table:
         self.db.execute("PRAGMA synchronous=OFF")
         if new:
             self.db.executescript(SCHEMA + notes.SCHEMA)
-        self.db.executescript(SIGNATURES + HASHES)
+        self.db.executescript(SIGNATURES + HASHES + FILES)
         self._next_id = (self.db.execute("SELECT max(id) FROM passages").fetchone()[0] or 0) + 1
 
     def article_hashes(self) -> dict[str, str]:
         return article_hashes(self.db)
+
+    def set_file_stamps(self, stamps: dict[str, str], previous: dict[str, str]) -> None:
+        """Record ``stamps`` (``{file: stamp}``) in place of ``previous``, writing only
+        the difference."""
+        self.db.executemany("DELETE FROM files WHERE rel = ?",
+                            [(rel,) for rel in previous.keys() - stamps.keys()])
+        self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)",
+                            [(r, s) for r, s in stamps.items() if previous.get(r) != s])
 
     def passages_of(self, article_id: str) -> list[tuple[int, str]]:
         rows = self.db.execute(
@@ -210,6 +221,20 @@ def passage_containing(db: sqlite3.Connection, article_id: str, offset: int) -> 
 def article_hashes(db: sqlite3.Connection) -> dict[str, str]:
     """``{article id: content hash}``: what a build compares the corpus with."""
     return dict(db.execute("SELECT id, content_hash FROM articles"))
+
+
+def body_hashes(db: sqlite3.Connection) -> dict[str, str]:
+    """``{article id: body hash}``: for duplicates among files that are not read again."""
+    return dict(db.execute("SELECT id, body_hash FROM articles"))
+
+
+def file_stamps(db: sqlite3.Connection) -> dict[str, str]:
+    """``{corpus file: stamp}`` of the files read by earlier builds (none for a table
+    written before they were kept)."""
+    try:
+        return dict(db.execute("SELECT rel, stamp FROM files"))
+    except sqlite3.OperationalError:  # no such table
+        return {}
 
 
 def article_ids(db: sqlite3.Connection) -> list[str]:

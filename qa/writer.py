@@ -72,11 +72,14 @@ class IndexWriter:
         self.tmp = folder / f".tmp-{uuid.uuid4().hex}"
         self.tmp.mkdir()
         self.previous, self.restart_reason = _base(self.index_dir, self.identity, self.full)
-        self._stored = {}
+        self._stored, self._bodies, self._stamps = {}, {}, {}
         if self.previous:
             db = tables.connect_readonly(self.previous.path)
             try:
                 self._stored = tables.article_hashes(db)
+                self._stamps = tables.file_stamps(db)
+                if self._stamps:  # only needed for the articles of files not read again
+                    self._bodies = tables.body_hashes(db)
             finally:
                 db.close()
 
@@ -104,6 +107,14 @@ class IndexWriter:
     def article_hashes(self) -> dict[str, str]:
         """``{article id: content hash}`` of the previous version."""
         return dict(self._stored)
+
+    def body_hashes(self) -> dict[str, str]:
+        """``{article id: body hash}`` of the previous version (when it has file stamps)."""
+        return self._bodies
+
+    def file_stamps(self) -> dict[str, str]:
+        """``{corpus file: stamp}`` of the files the previous version's builds read."""
+        return dict(self._stamps)
 
     # -- changing it (articles and passages: through ``table``) ---------------------------
     def delete_passages(self, ids: list[int]) -> None:
