@@ -283,9 +283,8 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
                 "the previous index, if any, is unchanged"
             )
         if writer.previous and not (tally.added or tally.updated or removed):
-            # (Stamps of files read this time are recorded by the next build that changes
-            # something: a build that changes nothing writes nothing.)
-            # Nothing changed: keep serving the current version as it is.
+            # Nothing changed: keep serving the current version as it is. (The stamps of
+            # files read this time are recorded by the next build that changes something.)
             return _finish(tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
         writer.table.set_file_stamps(kept_stamps, stamps)

@@ -95,7 +95,8 @@ def verify(index_dir: Path, version: Version, *, trust_unchanged: bool = False) 
 
 
 def stamp(file: Path) -> list[int]:
-    """``[size, modification time in ns]``: what shows a file was written again."""
+    """``[size, modification time in ns]``: what shows a file was written again. (Not the
+    change time, as for corpus files: linking a file into the next version changes it.)"""
     st = file.stat()
     return [st.st_size, st.st_mtime_ns]
 
