@@ -121,11 +121,11 @@ class Table:
     def signatures(self, compute: Callable[[str], np.ndarray]) -> tuple[list[str], np.ndarray]:
         """``(article ids in order, their signatures as rows)``; ``compute(text)`` makes the
         missing ones (new and changed articles), which are stored."""
-        missing = self.db.execute(
-            "SELECT id, text FROM articles WHERE id NOT IN (SELECT article_id FROM signatures)"
+        missing = self.db.execute(  # ids alone: from an index, not the rows with the texts
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM signatures)"
         ).fetchall()
-        self.db.executemany("INSERT INTO signatures VALUES (?, ?)",
-                            [(i, compute(text).astype(np.uint64).tobytes()) for i, text in missing])
+        self.db.executemany("INSERT INTO signatures VALUES (?, ?)", [
+            (i, compute(self.article_text(i)).astype(np.uint64).tobytes()) for (i,) in missing])
         rows = self.db.execute("SELECT article_id, minhash FROM signatures ORDER BY article_id")
         ids, blobs = [], []
         for article_id, blob in rows:
