@@ -206,7 +206,8 @@ def answer(
     pool = min(retriever.settings.max_k, 4 * max(shown, 10)) if intent.time else shown
     hits = retriever.search(intent.text, pool, filters=filters, snapshot=snap)
     if filters.about:  # published in the period first, then passages only naming it
-        hits = published_first(hits, *filters.about)[:shown]
+        hits = published_first(hits, *filters.about,
+                               per_article=retriever.settings.period_per_article)[:shown]
     elif intent.time:  # "latest": the newest of the relevant, a few more to pick from
         hits = hits[:max(shown, 10)]
     hits = naming_all(hits, intent.people, share)

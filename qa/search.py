@@ -217,13 +217,31 @@ def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list
     return prefer(hits, share, lambda h: sum(n not in h.text.lower() for n in surnames))
 
 
-def published_first(hits: list[Hit], first: str | None, last: str | None) -> list[Hit]:
+def published_first(hits: list[Hit], first: str | None, last: str | None, *,
+                    per_article: int | None = None) -> list[Hit]:
     """The hits published in ``first..last`` before those that only name a date in it
-    (an article of July recalling "on 11 June"), each group in score order."""
+    (an article of July recalling "on 11 June"), each group in score order; with
+    ``per_article``, at most that many passages of one article lead the published group
+    (see :func:`spread`)."""
     def outside(hit: Hit) -> bool:
         day = (hit.date or "")[:10]
         return not day or (first is not None and day < first) or (last is not None and day > last)
-    return prefer(hits, 0.0, outside)
+    published = [h for h in hits if not outside(h)]
+    if per_article is not None:
+        published = spread(published, per_article)
+    return published + [h for h in hits if outside(h)]
+
+
+def spread(hits: list[Hit], per_article: int) -> list[Hit]:
+    """The hits with each article's passages beyond its first ``per_article`` moved after
+    the others (order otherwise kept), so that several reports come first rather than
+    one long article's every passage."""
+    seen: dict[str, int] = {}
+    first, later = [], []
+    for hit in hits:
+        seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
+        (first if seen[hit.article_id] <= per_article else later).append(hit)
+    return first + later
 
 
 def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:

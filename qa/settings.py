@@ -62,6 +62,10 @@ class Settings:
     # for "latest"/"recent" questions the newest come first; for a question naming two
     # people or more, the passages naming them all.
     prefer_share: float = 0.8
+    # A question about a period ("in June 1963") searches the few articles of those weeks,
+    # where one long story's passages would fill every place: at most this many of one
+    # article come before the period's other articles (benchmarks/news.py).
+    period_per_article: int = 2
     # How long `qa index` waits for another build to finish before giving up.
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).

@@ -175,3 +175,22 @@ def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
     # passage naming both does not jump over relevance.
     assert [h.score for h in ordered] == [0.9, 1.0, 0.5]
     assert naming_all(hits, ("gor",), 0.8) == hits  # one name: nothing changes
+
+
+def test_a_period_shows_its_other_articles_before_one_articles_third_passage() -> None:
+    from qa.search import Hit, published_first
+
+    def hit(article: str, day: str | None, score: float) -> Hit:
+        return Hit(f"{article} {score}", score, article, "T", day, None, None, 0, 9,
+                   int(score * 100))
+
+    hits = [hit("long", "1963-11-08", 0.99), hit("long", "1963-11-08", 0.95),
+            hit("recalls", "1963-12-06", 0.94), hit("long", "1963-11-08", 0.9),
+            hit("long", "1963-11-08", 0.85), hit("other", "1963-11-15", 0.8),
+            hit("undated", None, 0.7), hit("other", "1963-11-15", 0.6)]
+    ordered = published_first(hits, "1963-11-01", "1963-11-30", per_article=2)
+    # Two passages of the long article, then the period's other article, then the long
+    # article's remaining passages; passages only naming the period come last.
+    assert [h.score for h in ordered] == [0.99, 0.95, 0.8, 0.6, 0.9, 0.85, 0.94, 0.7]
+    plain = published_first(hits, "1963-11-01", "1963-11-30")  # no limit: score order
+    assert [h.score for h in plain] == [0.99, 0.95, 0.9, 0.85, 0.8, 0.6, 0.94, 0.7]
