@@ -88,7 +88,7 @@ def _exact_top(vecs: np.ndarray, ids: np.ndarray, q: np.ndarray, k: int) -> np.n
 
 
 def query(index_dir: Path, seed_version: Path, count: int) -> dict:
-    """Latency of Retriever.search (dense and hybrid) and dense Recall@10 vs exact."""
+    """Latency of Retriever.search (dense, bm25 and hybrid) and dense Recall@10 vs exact."""
     settings = Settings(index_dir=index_dir)
     embedder = SentenceTransformerEmbedder(settings)
     rss_model = rss_bytes()
@@ -104,15 +104,16 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     # Every mode on cold queries, as a user with a new question waits: the query-vector
     # cache is emptied before each. Then the same question again in each mode, its vector
     # cached (a chat answer's second encode, a repeated question): the cache-hit path.
-    times: dict[str, list[float]] = {"encode": [], "dense": [], "hybrid": [],
-                                     "dense_cached": [], "hybrid_cached": []}
+    modes = ("dense", "bm25", "hybrid")
+    times: dict[str, list[float]] = {"encode": [], **{m: [] for m in modes},
+                                     **{f"{m}_cached": [] for m in modes}}
     for q in asked:
-        for mode in ("dense", "hybrid"):
+        for mode in modes:
             embedder.forget_queries()
             t = time.perf_counter()
             retriever.search(q, k=5, filters=Filters(mode=mode))
             times[mode].append(time.perf_counter() - t)
-        for mode in ("dense", "hybrid"):
+        for mode in modes:
             t = time.perf_counter()
             retriever.search(q, k=5, filters=Filters(mode=mode))
             times[f"{mode}_cached"].append(time.perf_counter() - t)
@@ -125,6 +126,7 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     out["vectors_file_bytes"] = (version.path / "vectors.faiss").stat().st_size
     out["bm25_bytes"] = folder_bytes(version.path / "bm25")
     out["table_bytes"] = (version.path / "passages.sqlite").stat().st_size
+    out["disk_bytes"] = folder_bytes(version.path)
     out["rss_model_only_bytes"] = rss_model
     out["rss_loaded_bytes"] = rss_bytes()
     # The parts that grow with the archive, timed alone: the vector index and BM25.
