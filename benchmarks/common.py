@@ -33,6 +33,17 @@ def rss_bytes() -> int:
     return 0
 
 
+def rss_split_bytes() -> dict:
+    """Resident memory by kind: anonymous (heap: model, vectors, arrays) and file-backed
+    (memory-mapped files such as keyword segments: page cache the kernel can drop)."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            out[line.split(":")[0].lower().replace("rss", "rss_") + "_bytes"] = (
+                int(line.split()[1]) * 1024)
+    return out
+
+
 def peak_rss_bytes() -> int:
     """Highest resident set size this process has had (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

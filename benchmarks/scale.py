@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common import dev_questions, folder_bytes, peak_rss_bytes, percentiles, rss_bytes
+from common import (dev_questions, folder_bytes, peak_rss_bytes, percentiles, rss_bytes,
+                    rss_split_bytes)
 from synthetic import Generator, passage_texts, read_seed
 from qa import Article, Filters, Passage, Retriever, SentenceTransformerEmbedder, Settings, vectors
 from qa.ranking import rank
@@ -129,6 +130,7 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     out["disk_bytes"] = folder_bytes(version.path)
     out["rss_model_only_bytes"] = rss_model
     out["rss_loaded_bytes"] = rss_bytes()
+    out.update(rss_split_bytes())  # rss_anon_bytes, rss_file_bytes (mapped postings touched)
     # The parts that grow with the archive, timed alone: the vector index and BM25.
     qv = np.stack([embedder.embed_query(q) for q in asked])
     parts: dict[str, list[float]] = {"vector_search": [], "bm25_search": []}
