@@ -52,37 +52,39 @@ class Changes:
 
 @dataclass(frozen=True, eq=False)
 class _Stored:
-    layout: dict
+    layout: dict | None  # None: a format-3 version, a base with no changes
     added_ids: np.ndarray
     added: np.ndarray
     removed: np.ndarray
 
 
-def _read_stored(folder: Path, dim: int) -> _Stored | None:
-    """The small files of a version; None for a version without them (read the base)."""
-    if not (folder / LAYOUT).is_file():
-        return None
-    layout = json.loads((folder / LAYOUT).read_text())
-    if not (folder / ADDED_IDS).is_file():
-        return _Stored(layout, np.zeros(0, np.int64), np.zeros((0, dim), np.float32),
-                       _load(folder / REMOVED))
-    return _Stored(layout, _load(folder / ADDED_IDS), np.load(folder / ADDED, allow_pickle=False),
-                   _load(folder / REMOVED))
+def _read_stored(folder: Path, dim: int) -> _Stored:
+    """The changes a version keeps beside its base (none for a format-3 version)."""
+    layout = json.loads((folder / LAYOUT).read_text()) if (folder / LAYOUT).is_file() else None
+    added = (np.load(folder / ADDED, allow_pickle=False) if (folder / ADDED).is_file()
+             else np.zeros((0, dim), np.float32))
+    return _Stored(layout, _load(folder / ADDED_IDS), added, _load(folder / REMOVED))
 
 
 def _load(path: Path) -> np.ndarray:
     return np.load(path, allow_pickle=False) if path.is_file() else np.zeros(0, np.int64)
 
 
+def _apply(index: faiss.Index, removed: np.ndarray, ids: np.ndarray,
+           added: np.ndarray) -> faiss.Index:
+    """``index`` with ``removed`` taken out, then ``added`` put in (in that order: an id
+    removed from the base may come back as a new passage)."""
+    vectors.remove(index, removed.tolist())
+    if len(ids):
+        index.add_with_ids(added, ids)
+    return index
+
+
 def load(folder: Path) -> faiss.Index:
     """The vector index of the version in ``folder``, changes applied."""
     index = vectors.read(folder / BASE)
     stored = _read_stored(folder, index.d)
-    if stored is not None:
-        vectors.remove(index, stored.removed.tolist())
-        if len(stored.added_ids):
-            index.add_with_ids(stored.added, stored.added_ids)
-    return index
+    return _apply(index, stored.removed, stored.added_ids, stored.added)
 
 
 def update(previous: Path | None, folder: Path, changes: Changes, *, dim: int,
@@ -90,32 +92,30 @@ def update(previous: Path | None, folder: Path, changes: Changes, *, dim: int,
     """Write into ``folder`` the vectors of the version that applies ``changes`` to the one
     in ``previous`` (None: from nothing). Returns ``(what was done, index kind, vectors)``:
     "full" or "merge" (a new base written) or "delta" (the base linked)."""
-    stored = _read_stored(previous, dim) if previous is not None else None
-    if stored is not None:
-        new_ids, new = vectors.all_vectors(changes.added)
+    if previous is None:
+        what, index = "full", changes.added
+    else:
+        stored = _read_stored(previous, dim)
+        new_ids, new = vectors.take_all(changes.added)
         gone = np.isin(stored.added_ids, changes.removed)
         added_ids = np.concatenate([stored.added_ids[~gone], new_ids])
         added = np.concatenate([stored.added[~gone], new])
+        del new
         removed = np.union1d(stored.removed, changes.removed[
             ~np.isin(changes.removed, stored.added_ids)])
-        base = stored.layout["base"]
-        total = base - len(removed) + len(added_ids)
-        churn = len(added_ids) + len(removed)
-        due = vectors.refit_due(stored.layout["kind"], total, stored.layout["nlist"], ann_min)
-        if churn <= max(MERGE_SHARE * (base - len(removed)), MERGE_MIN) and not due:
-            order = np.argsort(added_ids, kind="stable")
-            _write_delta(previous, folder, stored.layout, added_ids[order], added[order],
-                         removed, total)
-            return "delta", stored.layout["kind"], total
-    if previous is None:
-        what, index = "full", changes.added
-    else:  # a new base: the old one with its changes, and these
-        what, index = "merge", load(previous)
-        vectors.remove(index, changes.removed.tolist())
-        new_ids, new = vectors.take_all(changes.added)
-        if len(new_ids):
-            index.add_with_ids(new, new_ids)
-        del new
+        if stored.layout is not None:
+            base = stored.layout["base"]
+            total = base - len(removed) + len(added_ids)
+            churn = len(added_ids) + len(removed)
+            due = vectors.refit_due(stored.layout["kind"], total, stored.layout["nlist"], ann_min)
+            if churn <= max(MERGE_SHARE * (base - len(removed)), MERGE_MIN) and not due:
+                order = np.argsort(added_ids, kind="stable")
+                _write_delta(previous, folder, stored.layout, added_ids[order], added[order],
+                             removed, total)
+                return "delta", stored.layout["kind"], total
+        what, index = "merge", _apply(vectors.read(previous / BASE), removed, added_ids,
+                                      added)
+        del added
     index = vectors.fit_to_size(index, ann_min)
     _write_base(index, folder)
     return what, vectors.kind(index), int(index.ntotal)
