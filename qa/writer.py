@@ -133,8 +133,10 @@ class IndexWriter:
     def commit(self, *, ann_min_passages: int, keep_versions: int, extra: dict) -> versions.Version:
         table = self.table
         removed = np.asarray(self._removed, np.int64)
-        mine = np.isin(removed, vectors.ids_of(self._added))  # added, then removed, in this build
+        added = vectors.ids_of(self._added)  # read now: the update below empties the index
+        mine = np.isin(removed, added)  # added, then removed, in this build
         vectors.remove(self._added, removed[mine].tolist())
+        added = added[~np.isin(added, removed[mine])]
         previous = self.previous.path if self.previous else None
         how, index_type, total = vectorstore.update(
             previous, self.tmp, vectorstore.Changes(self._added, removed[~mine]),
@@ -145,7 +147,8 @@ class IndexWriter:
             raise IndexCorrupt(self.index_dir, "passage table and vectors disagree")
         previous_bm25 = previous / versions.BM25 if previous else None
         how = lexical.update(previous_bm25, self.tmp / versions.BM25,
-                             self._live_ids(previous_bm25, removed[~mine], counts["passages"]),
+                             self._live_ids(previous_bm25, removed[~mine], added,
+                                            counts["passages"]),
                              table.texts_in_order)
         log.info("keyword index: %s", how)
         table.close(commit=True)
@@ -161,14 +164,15 @@ class IndexWriter:
         versions.collect(self.index_dir, version.name, keep_versions)
         return version
 
-    def _live_ids(self, previous_bm25: Path | None, removed: np.ndarray, count: int) -> np.ndarray:
+    def _live_ids(self, previous_bm25: Path | None, removed: np.ndarray, added: np.ndarray,
+                  count: int) -> np.ndarray:
         """Every passage id of the new version, ascending: the previous version's, less the
         removed, plus those given vectors in this build (reading 1M ids from the table
         takes most of a second); from the table when that does not add up."""
         before = lexical.live_ids(previous_bm25) if previous_bm25 else None
         if before is not None:
             kept = before[~lexical.present(np.sort(removed), before)]
-            ids = np.sort(np.concatenate([kept, vectors.ids_of(self._added)]))
+            ids = np.sort(np.concatenate([kept, added]))
             if len(ids) == count:
                 return ids
             log.warning("keyword index ids disagree with the table: reading them from it")
