@@ -79,6 +79,8 @@ def test_adding_editing_and_deleting_files_updates_the_index_within_5_s(watcher)
     story = BBC / "tech" / sorted(os.listdir(BBC / "tech"))[0]
     shutil.copy(story, corpus / "new.txt")
     took = [w.wait_for(lambda: "new.txt" in w.articles(), 5, "an added file indexed")]
+    # The report is printed just after the new version is switched to: wait for the line.
+    w.wait_for(lambda: "added    new.txt" in w.lines, 5, "the report of the added file")
     assert "added    new.txt" in w.lines
 
     builds = w.builds()
@@ -89,6 +91,7 @@ def test_adding_editing_and_deleting_files_updates_the_index_within_5_s(watcher)
 
     (corpus / "new.txt").unlink()
     took.append(w.wait_for(lambda: "new.txt" not in w.articles(), 5, "a deleted file removed"))
+    w.wait_for(lambda: "removed  new.txt" in w.lines, 5, "the report of the deleted file")
     assert "removed  new.txt" in w.lines
     print("seconds from change to index (add, edit, delete):", [round(t, 2) for t in took])
 
