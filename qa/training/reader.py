@@ -160,6 +160,8 @@ def train(args) -> Path:
     from transformers import BertTokenizerFast
 
     torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
     base = bundled_model_dir()
@@ -384,6 +386,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--valid-questions", type=int, default=600)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads for torch (0: its default, one per core)")
     parser.add_argument("--max-minutes", type=float, default=0.0,
                         help="stop at a checkpoint after this long (0: run to the end)")
     parser.add_argument("--export", action="store_true",
