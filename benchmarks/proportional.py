@@ -29,10 +29,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from qa import Filters, Retriever, Settings, build_index  # noqa: E402
-from qa.embed import load_tokenizer  # noqa: E402
-import qa.ingest  # noqa: E402
-from qa.ingest import scan  # noqa: E402
-from qa.split import sentence_spans  # noqa: E402
+from qa.embed.model import load_tokenizer  # noqa: E402
+import qa.ingest.corpus  # noqa: E402
+from qa.ingest.corpus import scan  # noqa: E402
+from qa.ingest.split import sentence_spans  # noqa: E402
 
 BBC = HERE.parent / "tests" / "data" / "bbc-news" / "news"
 PER_ARTICLE = 4  # paragraphs of ~150 word pieces: about 3.3 passages an article
@@ -107,13 +107,13 @@ def main() -> None:
     files, scan_s = timed(lambda: sum(1 for _ in scan(corpus.resolve(), settings)))
     rows.append(("reading every file (`scan`, for comparison)", f"{scan_s:.2f} s, {files:,} files"))
     read = {"files": 0}
-    real_read = qa.ingest.read_file
+    real_read = qa.ingest.corpus.read_file
 
     def counted(*a):
         read["files"] += 1
         return real_read(*a)
 
-    qa.ingest.read_file = counted  # files a build reads: new or changed since they were read
+    qa.ingest.corpus.read_file = counted  # files a build reads: new or changed since they were read
 
     def build(label: str, extra_text: str = "") -> tuple:
         read["files"] = 0

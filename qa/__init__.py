@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from .build import BuildReport, build_index
-from .embed import Embedder, SentenceTransformerEmbedder
+from qa.index.build import BuildReport, build_index
+from qa.embed.model import Embedder, SentenceTransformerEmbedder
 from .errors import QAError
-from .filters import Filters
-from .ingest import Article, Skipped
-from .search import Hit, Retriever, search
+from qa.search.filters import Filters
+from qa.ingest.corpus import Article, Skipped
+from qa.search.retriever import Hit, Retriever, search
 from .settings import Settings
-from .split import Passage
+from qa.ingest.split import Passage
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

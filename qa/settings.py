@@ -37,7 +37,7 @@ class Settings:
     # Files larger than this are skipped without being read whole.
     max_file_bytes: int = 20 * 1024 * 1024
     # Vector index: exact search below this many passages (a scan of 50k takes ~20 ms),
-    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see qa/vectors.py).
+    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see qa/index/vectors/faiss_index.py).
     ann_min_passages: int = 50_000
     ann_nprobe: int = 64
     # Search.
@@ -70,7 +70,7 @@ class Settings:
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).
     keep_versions: int = 1
-    # Fetching pages and feeds (qa/fetch.py). The chat never fetches from private,
+    # Fetching pages and feeds (qa/fresh/fetch.py). The chat never fetches from private,
     # loopback or link-local addresses unless fetch_allow_private; the CLI always may.
     fetch_timeout: float = 10.0  # seconds to connect, and between two reads
     fetch_deadline: float = 30.0  # seconds for a whole response
@@ -85,7 +85,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
-    # Queries arriving together share one encode (qa/batching.py), so this also bounds
+    # Queries arriving together share one encode (qa/embed/batching.py), so this also bounds
     # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024

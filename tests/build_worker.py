@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fakes import FakeEmbedder  # noqa: E402
 
-from qa import Settings, build_index, writer  # noqa: E402
+from qa import Settings, build_index  # noqa: E402
+from qa.index import writer
 from qa.errors import QAError  # noqa: E402
 
 PAUSE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
@@ -40,7 +41,7 @@ class SlowFake(FakeEmbedder):
 
 
 def _hook() -> None:
-    commit, write = writer.IndexWriter.commit, writer.vectorstore.update
+    commit, write = writer.IndexWriter.commit, writer.vector_store.update
     rename, replace = os.rename, os.replace
 
     def commit_(self, **kwargs):
@@ -63,7 +64,7 @@ def _hook() -> None:
             phase("switched")
 
     writer.IndexWriter.commit = commit_
-    writer.vectorstore.update = write_
+    writer.vector_store.update = write_
     os.rename, os.replace = rename_, replace_
 
 

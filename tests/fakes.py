@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.embed import load_tokenizer
-from qa.lexical import _tokens
+from qa.embed.model import load_tokenizer
+from qa.index.keyword.bm25 import _tokens
 
 
 class FakeEmbedder:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from qa import Filters, Retriever, Settings, build_index
-from qa.answer import answer, contextualize
-from qa.render import answer_html
-from qa.uploads import safe_name, save_uploads
+from qa.answer.compose import answer, contextualize
+from qa.web.html import answer_html
+from qa.web.uploads import safe_name, save_uploads
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_uploads_are_validated_before_saving(tmp_path: Path) -> None:
 
 
 def test_uploads_need_the_token_when_one_is_set(indexed: Retriever, tmp_path: Path) -> None:
-    from qa.chat import ChatApp
+    from qa.web.handlers import ChatApp
 
     settings = indexed.settings.with_(upload_token="s3cret", corpus_dir=tmp_path / "c")
     story = tmp_path / "story.txt"

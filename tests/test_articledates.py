@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.articledates import DateMention, display, resolve
+from qa.news.article_dates import DateMention, display, resolve
 
 SAMPLE = Path(__file__).resolve().parents[1] / "corpus" / "2026-01-30-jaishankar-gor.txt"
 FRIDAY = date(2026, 1, 30)  # the sample article's date

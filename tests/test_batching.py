@@ -1,4 +1,4 @@
-"""Micro-batching of query encodes (qa/batching.py), with a fake encoder that counts its
+"""Micro-batching of query encodes (qa/embed/batching.py), with a fake encoder that counts its
 calls and can be held inside one, so callers provably arrive while it runs."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qa.batching import Batcher
+from qa.embed.batching import Batcher
 
 
 class FakeEncoder:

@@ -18,14 +18,15 @@ import numpy as np
 import pytest
 
 from conftest import BBC, SEED
-from qa import Settings, build_index, vectors, vectorstore
-from qa.versions import open_current
+from qa import Settings, build_index
+from qa.index.vectors import faiss_index, store as vector_store
+from qa.index.versions import open_current
 
 
 
 def test_the_product_never_imports_ray() -> None:
     """A plain install has no Ray: the app, CLI, builds and search must not need it."""
-    code = ("import sys, qa, qa.build, qa.cli, qa.web, qa.search, qa.answer\n"
+    code = ("import sys, qa, qa.index.build, qa.cli.main, qa.web.app, qa.search.retriever, qa.answer.compose\n"
             "assert 'ray' not in sys.modules, 'ray imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -55,7 +56,7 @@ def _contents(index_dir: Path) -> tuple[dict[int, tuple], dict[int, np.ndarray]]
     rows = {pid: rest for pid, *rest in db.execute(
         'SELECT id, article_id, seq, start, "end", text FROM passages ORDER BY id')}
     db.close()
-    ids, vecs = vectors.all_vectors(vectorstore.load(version.path))
+    ids, vecs = faiss_index.all_vectors(vector_store.load(version.path))
     return rows, dict(zip(ids.tolist(), vecs))
 
 

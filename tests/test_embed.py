@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from qa import SentenceTransformerEmbedder, Settings
-from qa import embed as embed_mod
-from qa.ingest import scan
-from qa.split import Splitter
+from qa.embed import model as embed_mod
+from qa.ingest.corpus import scan
+from qa.ingest.split import Splitter
 
 from conftest import BBC
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, Settings, tables
-from qa.evaldata import (
+from qa import Retriever, Settings
+from qa.index import passage_sql
+from qa.evaluation.data import (
     EvalDataError, Question, collection_index, load_collection, load_questions,
 )
-from qa.evaluate import article_metrics, evaluate_collection, evaluate_questions
+from qa.evaluation.measure import article_metrics, evaluate_collection, evaluate_questions
 
 DOCS = {
     "D1": "The harbour was closed by a winter storm that wrecked the breakwater.",
@@ -55,7 +56,7 @@ def test_beir_corpus_is_indexed_directly_and_judged_per_mode(tmp_path: Path, fak
     target = tmp_path / "ix"
     assert collection_index(collection, settings, index_dir=target, embedder=fake) == target
     retriever = Retriever.load(target, embedder=fake)
-    ids = set(tables.article_ids(retriever.snapshot.db))
+    ids = set(passage_sql.article_ids(retriever.snapshot.db))
     assert ids == {f"corpus.jsonl#{d}" for d in DOCS}  # queries and qrels not indexed
     report = evaluate_collection(retriever, collection)
     assert [r.mode for r in report.results] == ["dense", "bm25", "hybrid"]

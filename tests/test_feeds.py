@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from qa import Retriever, Settings, build_index
-from qa.cli import main
-from qa.feeds import FeedList
+from qa.cli.main import main
+from qa.fresh.feeds import FeedList
 from qa.errors import FetchRefused
-from qa.fetch import Fetcher, Policy
+from qa.fresh.fetch import Fetcher, Policy
 
 from webserver import Route, Site, article_html, rss
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa import Settings
-from qa.fetch import Fetcher, Policy
-from qa.pages import article_path, canonical_url, fetch_pages
+from qa.fresh.fetch import Fetcher, Policy
+from qa.fresh.pages import article_path, canonical_url, fetch_pages
 
 from webserver import Route, Site, article_html, huge, slow
 
@@ -178,7 +178,7 @@ def test_qa_add_fetches_indexes_and_the_page_answers_a_question(site: Site, tmp_
                                                                  monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from qa.cli import main
+    from qa.cli.main import main
 
     site.page("/minerals", article_html("Minerals alliance formed", BODY))
     monkeypatch.chdir(tmp_path)
@@ -195,7 +195,7 @@ def test_qa_add_fetches_indexes_and_the_page_answers_a_question(site: Site, tmp_
 
 def test_the_chat_url_box_fetches_indexes_and_reports(site: Site, quick: Settings, fake) -> None:
     from qa import Retriever, build_index
-    from qa.chat import ChatApp
+    from qa.web.handlers import ChatApp
     from conftest import SEED
 
     quick.corpus_dir.mkdir(parents=True)
@@ -226,7 +226,7 @@ def test_the_chat_url_box_fetches_indexes_and_reports(site: Site, quick: Setting
 def test_the_chat_url_box_needs_the_token_and_bounds_the_list(quick: Settings, fake,
                                                               tmp_path: Path) -> None:
     from qa import Retriever, build_index
-    from qa.chat import ChatApp
+    from qa.web.handlers import ChatApp
     from conftest import SEED
 
     quick.corpus_dir.mkdir(parents=True)
@@ -243,7 +243,7 @@ def test_the_chat_url_box_needs_the_token_and_bounds_the_list(quick: Settings, f
 def test_every_hostile_answer_is_one_clear_line_and_the_index_keeps_serving(
         site: Site, quick: Settings, fake) -> None:
     from qa import Retriever, build_index
-    from qa.chat import ChatApp
+    from qa.web.handlers import ChatApp
     from conftest import SEED
 
     quick.corpus_dir.mkdir(parents=True)

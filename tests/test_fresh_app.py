@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from qa import Settings
-from qa.feeds import FeedList
-from qa.fetch import Fetcher, Policy
+from qa.fresh.feeds import FeedList
+from qa.fresh.fetch import Fetcher, Policy
 
 from conftest import BBC, SEED
 from test_web import start_app, stop_app

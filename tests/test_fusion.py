@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa import Filters, Retriever, Settings, build_index
-from qa.fusion import normalise, order, smooth, weighted_sum
+from qa.search.fusion import normalise, order, smooth, weighted_sum
 
 
 def test_negative_dense_scores_do_not_erase_bm25() -> None:

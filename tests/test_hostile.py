@@ -10,7 +10,7 @@ import pytest
 
 from qa import Article, Settings, Skipped, build_index
 from qa.errors import EmptyCorpus
-from qa.ingest import scan
+from qa.ingest.corpus import scan
 
 GOOD = "Harbour reopens\n\nThe harbour reopened on Monday after the storm, officials said.\n"
 
@@ -68,7 +68,7 @@ def test_a_punctuation_only_corpus_is_an_empty_corpus_not_a_crash(settings: Sett
 
 
 def test_keyword_index_takes_passages_without_a_single_keyword() -> None:
-    from qa.lexical import Lexical
+    from qa.index.keyword.bm25 import Lexical
 
     lexical = Lexical.build([1, 2], ["a b c", "the and of"])  # no token bm25s keeps
     assert lexical.scores("harbour") is None
@@ -81,15 +81,15 @@ def test_html_extractor_dependency_is_declared() -> None:
 
 def test_anything_unexpected_while_parsing_skips_only_that_file(settings: Settings, fake,
                                                                 monkeypatch) -> None:
-    import qa.formats
+    import qa.ingest.formats
 
-    real = qa.formats._html
+    real = qa.ingest.formats._html
 
     def broken(text: str):
         raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
         yield from real(text)
 
-    monkeypatch.setattr(qa.formats, "_html", broken)
+    monkeypatch.setattr(qa.ingest.formats, "_html", broken)
     corpus = settings.corpus_dir
     corpus.mkdir()
     (corpus / "good.txt").write_text(GOOD)
@@ -115,34 +115,34 @@ def _blurbs(n: int) -> list[tuple[str, str]]:
 @pytest.fixture
 def comparisons(monkeypatch) -> list[int]:
     """Counts the near-duplicate scan's pair comparisons (one entry per comparison)."""
-    import qa.dedupe
+    import qa.ingest.near_duplicates
 
     calls: list[int] = []
-    real = qa.dedupe.jaccard
+    real = qa.ingest.near_duplicates.jaccard
 
     def counting(a: frozenset[int], b: frozenset[int]) -> float:
         calls.append(1)
         return real(a, b)
 
-    monkeypatch.setattr(qa.dedupe, "jaccard", counting)
+    monkeypatch.setattr(qa.ingest.near_duplicates, "jaccard", counting)
     return calls
 
 
 def test_near_duplicate_scan_compares_a_bounded_number_of_pairs(comparisons) -> None:
-    import qa.dedupe
+    import qa.ingest.near_duplicates
 
     records = _blurbs(1500)
     copy = records[0][1].replace("station.", "depot.")  # a real near-duplicate of r00000
-    found = qa.dedupe.near_duplicates([*records, ("zcopy", copy)])
+    found = qa.ingest.near_duplicates.near_duplicates([*records, ("zcopy", copy)])
     assert ("zcopy", "r00000") in {(d.id, d.of) for d in found}
     assert len(comparisons) <= 20 * len(records)  # was ~890,000: every pair in a bucket
 
 
 def test_near_duplicate_work_per_build_is_capped(comparisons, monkeypatch) -> None:
-    import qa.dedupe
+    import qa.ingest.near_duplicates
 
-    monkeypatch.setattr(qa.dedupe, "MAX_COMPARISONS", 100)
-    qa.dedupe.near_duplicates(_blurbs(500))
+    monkeypatch.setattr(qa.ingest.near_duplicates, "MAX_COMPARISONS", 100)
+    qa.ingest.near_duplicates.near_duplicates(_blurbs(500))
     assert len(comparisons) <= 100
 
 
@@ -154,7 +154,7 @@ def test_near_duplicate_work_per_build_is_capped(comparisons, monkeypatch) -> No
      ("2024-03-15", "2024-03-15", "2024-03-15"), ("  2024-12 ", "2024-12-01", "2024-12-31")],
 )
 def test_a_filter_date_is_a_whole_period(value: str, first: str, last: str) -> None:
-    from qa.dates import period
+    from qa.news.periods import period
 
     assert period(value) == (first, last)
 
@@ -163,7 +163,7 @@ def test_a_filter_date_is_a_whole_period(value: str, first: str, last: str) -> N
                                    "2024/03/01", "2024-3", "", "  ", "soon-ish", "0000",
                                    "2024-03-15T10:00", "１２３４"])
 def test_anything_else_is_refused_with_the_accepted_forms(value: str) -> None:
-    from qa.dates import period
+    from qa.news.periods import period
 
     with pytest.raises(ValueError, match=r"not a date: .* - use YYYY, YYYY-MM or YYYY-MM-DD"):
         period(value)
@@ -305,7 +305,7 @@ def test_html_entities_in_plain_text_are_unescaped(tmp_path: Path) -> None:
      ("20240305", "2024-03-05")],
 )
 def test_only_a_real_date_is_kept_at_ingest(value: str, expected: str | None) -> None:
-    from qa.formats import iso_date
+    from qa.ingest.formats import iso_date
 
     assert iso_date(value) == expected
 
@@ -322,8 +322,8 @@ def test_a_partial_date_in_a_record_is_dropped(tmp_path: Path) -> None:
 def test_an_over_long_sentence_is_cut_between_words(budget: int) -> None:
     import random
 
-    from qa.embed import load_tokenizer
-    from qa.split import Splitter
+    from qa.embed.model import load_tokenizer
+    from qa.ingest.split import Splitter
 
     tokenizer = load_tokenizer()
     vocab = "supercalifragilistic 9.4bn £5m “quoted” Zürich 日本 U.S. Dr. minister , ;".split()
@@ -346,10 +346,10 @@ def test_the_cli_report_escapes_control_and_bidi_characters(settings: Settings, 
                                                             monkeypatch) -> None:
     from click.testing import CliRunner
 
-    import qa.build
-    from qa.cli import main
+    import qa.index.build
+    from qa.cli.main import main
 
-    monkeypatch.setattr(qa.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
+    monkeypatch.setattr(qa.index.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
     corpus = settings.corpus_dir
     corpus.mkdir()
     for i, name in enumerate(HOSTILE_NAMES):
@@ -368,8 +368,8 @@ def test_the_cli_report_escapes_control_and_bidi_characters(settings: Settings, 
 
 
 def test_the_web_report_escapes_names_and_markdown() -> None:
-    from qa.build import BuildReport
-    from qa.render import report_markdown
+    from qa.index.build import BuildReport
+    from qa.web.html import report_markdown
 
     report = BuildReport(added=("evil\n- **removed** `all.txt`", "\u202etxt.exe.txt",
                                 "tick`s.txt", "<img src=x onerror=alert(1)>.txt"),
@@ -438,20 +438,20 @@ def test_a_file_growing_while_read_is_never_indexed_truncated(tmp_path: Path, mo
      ("x\n\u202e`y`*.txt", "x-y.txt"), ("!!!.txt", None), ("报告.exe", None)],
 )
 def test_upload_names_keep_unicode_letters(name: str, expected: str | None) -> None:
-    from qa.uploads import safe_name
+    from qa.web.uploads import safe_name
 
     assert safe_name(name) == expected
 
 
 def test_a_long_unicode_name_fits_the_file_system() -> None:
-    from qa.uploads import safe_name
+    from qa.web.uploads import safe_name
 
     name = safe_name("报" * 300 + ".txt")
     assert name is not None and name.endswith("报.txt") and len(name.encode()) <= 200
 
 
 def test_uploads_never_replace_a_different_article(tmp_path: Path) -> None:
-    from qa.uploads import save_uploads
+    from qa.web.uploads import save_uploads
 
     settings = Settings(corpus_dir=tmp_path / "corpus")
     files = []
@@ -470,7 +470,7 @@ def test_uploads_never_replace_a_different_article(tmp_path: Path) -> None:
 
 
 def test_an_upload_refusal_gives_the_right_reason(tmp_path: Path) -> None:
-    from qa.uploads import save_uploads
+    from qa.web.uploads import save_uploads
 
     story = tmp_path / "s"
     story.write_text(GOOD)

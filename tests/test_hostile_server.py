@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Filters, Retriever, Settings, build_index, vectors
-from qa.adder import remove_uploaded
-from qa.chat import ChatApp
+from qa import Filters, Retriever, Settings, build_index
+from qa.index.vectors import faiss_index
+from qa.web.add_panel import remove_uploaded
+from qa.web.handlers import ChatApp
 from qa.errors import BadRequest, QAError
 
 from conftest import SEED
@@ -34,9 +35,9 @@ def test_k_outside_1_to_100_is_one_clear_error(retriever: Retriever, k) -> None:
 
 
 def test_vector_search_never_asks_faiss_for_more_than_it_holds() -> None:
-    index = vectors.new_flat(4)
+    index = faiss_index.new_flat(4)
     index.add_with_ids(np.eye(4, dtype=np.float32), np.arange(4, dtype=np.int64))
-    scores, ids = vectors.search(index, np.ones(4, np.float32), 10**12)  # would abort FAISS
+    scores, ids = faiss_index.search(index, np.ones(4, np.float32), 10**12)  # would abort FAISS
     assert sorted(ids.tolist()) == [0, 1, 2, 3]
 
 
@@ -81,12 +82,12 @@ def _upload(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_a_failed_update_says_the_upload_was_saved_and_removes_the_temp_copy(
         retriever: Retriever, tmp_path: Path, monkeypatch) -> None:
-    from qa import adder
+    from qa.web import add_panel
 
     def full_disk(*args, **kwargs):
         raise QAError("could not write the index (No space left on device)")
 
-    monkeypatch.setattr(adder, "build_index", full_disk)
+    monkeypatch.setattr(add_panel, "build_index", full_disk)
     upload = _upload(tmp_path, "harbour.txt", "Harbour reopens\n\nThe harbour reopened.")
     message, *_ = ChatApp(retriever, retriever.settings).adder.add_articles([str(upload)], "")
     assert "Saved uploads/harbour.txt in the corpus, but updating the index failed" in message
@@ -113,7 +114,7 @@ def test_a_lock_that_is_a_folder_is_one_clear_error(tmp_path: Path, fake) -> Non
 
 def test_a_full_disk_is_one_clear_error_and_keeps_the_index(retriever: Retriever, fake,
                                                             monkeypatch) -> None:
-    from qa import writer
+    from qa.index import writer
 
     settings = retriever.settings
     before = retriever.snapshot.name
@@ -121,8 +122,8 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_index(retriever: Retriever
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(writer.vectors, "write", no_space)  # a new vector base...
-    monkeypatch.setattr(writer.vectorstore.np, "save", no_space)  # ...or the changes
+    monkeypatch.setattr(writer.faiss_index, "write", no_space)  # a new vector base...
+    monkeypatch.setattr(writer.vector_store.np, "save", no_space)  # ...or the changes
     (settings.corpus_dir / "more.txt").write_text("More news\n\nA second story arrived.")
     with pytest.raises(QAError, match=r"No space left on device\) - free disk space"):
         build_index(settings.corpus_dir, settings=settings, embedder=fake)
@@ -134,7 +135,7 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_index(retriever: Retriever
 def test_a_lock_file_deleted_during_a_build_is_harmless(retriever: Retriever, fake,
                                                         monkeypatch) -> None:
     settings = retriever.settings
-    from qa import writer
+    from qa.index import writer
 
     real = writer.IndexWriter.commit
 

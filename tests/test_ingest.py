@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa import Article, Settings, Skipped
-from qa.ingest import scan
+from qa.ingest.corpus import scan
 
 from conftest import SEED
 

@@ -1,4 +1,4 @@
-"""BM25 over words and adjacent word pairs (qa/lexical.py)."""
+"""BM25 over words and adjacent word pairs (qa/index/keyword/bm25.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.lexical import Lexical
+from qa.index.keyword.bm25 import Lexical
 
 TEXTS = [
     "The nuclear test ban treaty was signed in Moscow by three powers.",

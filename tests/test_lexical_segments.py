@@ -1,4 +1,4 @@
-"""The keyword index in segments (qa/lexical.py, qa/segment.py): an incremental add,
+"""The keyword index in segments (qa/index/keyword/bm25.py, qa/index/keyword/segment.py): an incremental add,
 change or removal scores exactly as a rebuild of the same passages, links what it keeps,
 and a build that fails half way leaves the previous version serving."""
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Filters, Retriever, Settings, build_index, lexical
+from qa import Filters, Retriever, Settings, build_index
+from qa.index.keyword import bm25
 from qa.errors import IndexWriteFailed
-from qa.lexical import Lexical
+from qa.index.keyword.bm25 import Lexical
 
 WORDS = ("nuclear test ban treaty moscow powers smoking nerves friendship farm prices "
          "harvest early minister election budget football club manager oil rise fall "
@@ -43,13 +44,13 @@ def _assert_same(got: Lexical, want: Lexical) -> None:
 def _update(tmp: Path, previous: Path | None, texts: dict[int, str], n: int) -> tuple[Path, str]:
     folder = tmp / f"v{n}"
     ids = np.array(sorted(texts), np.int64)
-    how = lexical.update(previous, folder, ids, lambda some: [texts[int(i)] for i in some])
+    how = bm25.update(previous, folder, ids, lambda some: [texts[int(i)] for i in some])
     return folder, how
 
 
 def test_adds_changes_and_removals_score_as_a_rebuild(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(lexical, "MERGE_MIN", 60)
-    monkeypatch.setattr(lexical, "MAX_DELTAS", 3)
+    monkeypatch.setattr(bm25, "MERGE_MIN", 60)
+    monkeypatch.setattr(bm25, "MAX_DELTAS", 3)
     rng = random.Random(7)
     texts = {i: _text(rng) for i in range(1, 301)}
     folder, how = _update(tmp_path, None, texts, 0)
@@ -72,7 +73,7 @@ def test_adds_changes_and_removals_score_as_a_rebuild(tmp_path: Path, monkeypatc
         folder, how = _update(tmp_path, folder, texts, n)
         seen.add(how)
         loaded = Lexical.load(folder)
-        assert len(loaded.segments) <= 1 + lexical.MAX_DELTAS
+        assert len(loaded.segments) <= 1 + bm25.MAX_DELTAS
         ids = sorted(texts)
         _assert_same(loaded, Lexical.build(ids, [texts[i] for i in ids]))
     assert {"delta", "merge"} <= seen
@@ -155,7 +156,7 @@ def test_a_build_failing_in_the_keyword_update_leaves_the_previous_version(
         (folder / "ids.npy").write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(lexical.Segment, "save", broken)
+    monkeypatch.setattr(bm25.Segment, "save", broken)
     with pytest.raises(IndexWriteFailed, match="disk full"):
         build_index(corpus, settings=settings, embedder=fake)
     monkeypatch.undo()

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa import Filters, Retriever, Settings, build_index, notes
-from qa.answer import answer
-from qa.cli import main
+from qa import Filters, Retriever, Settings, build_index
+from qa.index import annotation_sql
+from qa.answer.compose import answer
+from qa.cli.main import main
 
 from conftest import SEED, TIME_BEIR
 
@@ -133,7 +134,7 @@ def test_the_buddhist_crisis_timeline_on_time_1963(real_embedder, tmp_path: Path
 def test_people_are_extracted_offered_and_filter_the_search(news: Retriever) -> None:
     snap = news.snapshot
     with snap.lock:
-        people = notes.top_entities(snap.db, "person")
+        people = annotation_sql.top_entities(snap.db, "person")
     assert {"Sergio Gor", "S Jaishankar", "Marco Rubio"} <= set(people)
     hits = news.search("meeting", k=10, filters=Filters(person="Rubio"))
     assert hits and {h.article_id for h in hits} == {SEED.name}
@@ -160,8 +161,8 @@ def test_the_cli_prints_what_it_understood_and_a_timeline(news: Retriever, monke
 def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
     from datetime import date
 
-    from qa.intent import read_question
-    from qa.search import Hit, naming_all
+    from qa.news.intent import read_question
+    from qa.search.retriever import Hit, naming_all
 
     def hit(text: str, score: float) -> Hit:
         return Hit(text, score, "a.txt", "T", None, None, None, 0, len(text), int(score * 100))
@@ -178,7 +179,7 @@ def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
 
 
 def test_a_period_shows_its_other_articles_before_one_articles_third_passage() -> None:
-    from qa.search import Hit, published_first
+    from qa.search.retriever import Hit, published_first
 
     def hit(article: str, day: str | None, score: float) -> Hit:
         return Hit(f"{article} {score}", score, article, "T", day, None, None, 0, 9,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa import Filters, Retriever, Settings, build_index
-from qa.dedupe import near_duplicates, same_story
+from qa.ingest.near_duplicates import near_duplicates, same_story
 
 STORY = (
     "Storm closes harbour\n\n"
@@ -84,7 +84,7 @@ def test_a_later_build_finds_a_new_copy_shingling_only_the_new_article(
         news: Retriever, fake, monkeypatch) -> None:
     """Signatures are stored per article: adding one article shingles that one, not the
     archive, and a copy of an indexed story is still reported."""
-    import qa.build
+    import qa.index.build
 
     settings = news.settings
     body = STORY.split("\n\n", 1)[1].split("\n", 1)[1]
@@ -92,8 +92,8 @@ def test_a_later_build_finds_a_new_copy_shingling_only_the_new_article(
           body.format(edit="Fishermen called for a sea wall."), date="2024-01-09",
           source="Herald")
     computed: list[str] = []
-    real = qa.build.signature
-    monkeypatch.setattr(qa.build, "signature", lambda text: computed.append(text) or real(text))
+    real = qa.index.build.signature
+    monkeypatch.setattr(qa.index.build, "signature", lambda text: computed.append(text) or real(text))
     report = build_index(settings.corpus_dir, settings=settings, embedder=fake)
     assert len(computed) == 1 and "sea wall" in computed[0]
     assert ("herald.txt", "courier.txt") in {(d.id, d.of) for d in report.near_duplicates}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.names import find_names, same_person
-from qa.quotes import Quote, find_quotes
+from qa.news.names import find_names, same_person
+from qa.news.quotes import Quote, find_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "2026-01-30-jaishankar-gor.txt"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answertypes import answer_spans, focus, question_kind
-from qa.lexical import Lexical
-from qa.reader import read
+from qa.answer.answer_types import answer_spans, focus, question_kind
+from qa.index.keyword.bm25 import Lexical
+from qa.answer.reader import read
 
 SENTENCES = {
     "who": ("Who hosts the Critical Minerals Ministerial?",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa import Retriever, Settings, build_index
-from qa.answer import answer
+from qa.answer.compose import answer
 
 from conftest import BBC, DEV_QUESTIONS, SEED
 

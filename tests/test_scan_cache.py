@@ -11,22 +11,22 @@ from pathlib import Path
 
 import pytest
 
-import qa.ingest
+import qa.ingest.corpus
 from qa import Settings, build_index
 
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
     """Files read by builds; stamps are trusted at once (not only 2 s after a change)."""
-    monkeypatch.setattr(qa.ingest, "SETTLE_NS", 0)
+    monkeypatch.setattr(qa.ingest.corpus, "SETTLE_NS", 0)
     read: list[str] = []
-    real = qa.ingest.read_file
+    real = qa.ingest.corpus.read_file
 
     def counted(path, rel, settings):
         read.append(rel)
         return real(path, rel, settings)
 
-    monkeypatch.setattr(qa.ingest, "read_file", counted)
+    monkeypatch.setattr(qa.ingest.corpus, "read_file", counted)
     return read
 
 
@@ -88,7 +88,7 @@ def test_files_changed_lately_are_read_again(corpus: Path, settings: Settings, f
                                             reads: list[str], monkeypatch) -> None:
     """A file changed moments ago may change again within one tick of its change time,
     so its stamp is trusted only once it has settled (2 s; here: an hour)."""
-    monkeypatch.setattr(qa.ingest, "SETTLE_NS", 3600 * 10**9)
+    monkeypatch.setattr(qa.ingest.corpus, "SETTLE_NS", 3600 * 10**9)
     build_index(corpus, settings=settings, embedder=fake)
     (corpus / "new.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.")
     build_index(corpus, settings=settings, embedder=fake)

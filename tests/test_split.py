@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from qa import Article
-from qa.embed import load_tokenizer
-from qa.ingest import clean
-from qa.split import Splitter
+from qa.embed.model import load_tokenizer
+from qa.ingest.corpus import clean
+from qa.ingest.split import Splitter
 
 from conftest import SEED
 
@@ -81,7 +81,7 @@ def test_a_five_megabyte_line_is_split_not_truncated() -> None:
 
 
 def test_seed_article_passages_fit_the_model() -> None:
-    from qa.ingest import read_file
+    from qa.ingest.corpus import read_file
     from qa import Settings
 
     (article,) = list(read_file(SEED, SEED.name, Settings()))

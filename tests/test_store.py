@@ -12,7 +12,7 @@ import pytest
 
 from qa import Filters, Retriever, Settings, build_index
 from qa.errors import EmptyCorpus, IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
-from qa.versions import open_current
+from qa.index.versions import open_current
 
 from conftest import BBC
 from killing import PHASES, WORKER, kill_rounds
@@ -181,14 +181,14 @@ def test_an_update_takes_the_passage_ids_from_the_indexes_not_the_table(
         corpus: Path, settings: Settings, fake, monkeypatch) -> None:
     """Reading every passage id from the table costs most of a second at 1M passages: an
     update derives them from the previous keyword index and its own changes."""
-    from qa import tables
+    from qa.index import passage_sql
 
     build_index(corpus, settings=settings, embedder=fake)
 
     def scanned(self):
         raise AssertionError("the passage table was scanned for ids")
 
-    monkeypatch.setattr(tables.Table, "ids", scanned)
+    monkeypatch.setattr(passage_sql.Table, "ids", scanned)
     new = corpus / "new-story.txt"
     new.write_text("Volcano erupts\n\nA volcano erupted in Iceland on Sunday, closing airports.")
     story = sorted((corpus / "tech").glob("*.txt"))[0]

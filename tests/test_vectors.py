@@ -9,9 +9,10 @@ import faiss
 import numpy as np
 from hypothesis import given, settings as hsettings, strategies as st
 
-from qa import Filters, Retriever, Settings, build_index, vectors, vectorstore
-from qa.ranking import rank
-from qa.versions import open_current
+from qa import Filters, Retriever, Settings, build_index
+from qa.index.vectors import faiss_index, store as vector_store
+from qa.search.ranking import rank
+from qa.index.versions import open_current
 
 
 DIM = 16
@@ -65,11 +66,11 @@ def test_flat_index_equals_numpy_oracle(n: int, k: int, seed: int, filtered: boo
     if ties:  # duplicated rows give exactly equal scores
         vecs[n // 2 :] = vecs[: n - n // 2]
     ids = rng.choice(10 * n + 10, size=n, replace=False).astype(np.int64)
-    index = vectors.new_flat(DIM)
+    index = faiss_index.new_flat(DIM)
     index.add_with_ids(vecs, ids)
     allowed = rng.choice(ids, size=max(1, n // 3), replace=False) if filtered else None
     query = _unit(rng.standard_normal((1, DIM)).astype(np.float32))[0]
-    got = vectors.search(index, query, k, allowed=allowed)
+    got = faiss_index.search(index, query, k, allowed=allowed)
     want = _oracle(ids, vecs, query, k, allowed)
     _assert_same_ranking(got, want, dict(zip(ids.tolist(), (vecs @ query).tolist())))
     if allowed is not None:
@@ -79,13 +80,13 @@ def test_flat_index_equals_numpy_oracle(n: int, k: int, seed: int, filtered: boo
 def test_ivf_recall_at_10_against_exact_search() -> None:
     vecs = _clustered(20_000, 48, centres=60, seed=1)
     ids = np.arange(5, 20_005, dtype=np.int64)
-    index = vectors.new_ivf(ids, vecs)
-    assert vectors.kind(index) == "ivf"
+    index = faiss_index.new_ivf(ids, vecs)
+    assert faiss_index.kind(index) == "ivf"
     queries = _clustered(200, 48, centres=60, seed=2)
     nprobe = Settings().ann_nprobe
     found = 0
     for q in queries:
-        _, got = vectors.search(index, q, 10, nprobe=nprobe)
+        _, got = faiss_index.search(index, q, 10, nprobe=nprobe)
         _, want = _oracle(ids, vecs, q, 10, None)
         found += len(set(got.tolist()) & set(want.tolist()))
     assert found / (10 * len(queries)) >= 0.95
@@ -94,10 +95,10 @@ def test_ivf_recall_at_10_against_exact_search() -> None:
 def test_ivf_filtered_search_still_finds_enough() -> None:
     vecs = _clustered(5_000, DIM, centres=20, seed=3)
     ids = np.arange(5_000, dtype=np.int64)
-    index = vectors.new_ivf(ids, vecs)
+    index = faiss_index.new_ivf(ids, vecs)
     allowed = ids[::97]  # a narrow filter: 52 passages scattered over many lists
     query = vecs[0]
-    scores, got = vectors.search(index, query, 10, allowed=allowed, nprobe=1)
+    scores, got = faiss_index.search(index, query, 10, allowed=allowed, nprobe=1)
     want = _oracle(ids, vecs, query, 10, allowed)
     # Widening nprobe until enough survive ends in an exhaustive scan: exact results.
     _assert_same_ranking((scores, got), want, dict(zip(ids.tolist(), (vecs @ query).tolist())))
@@ -106,32 +107,32 @@ def test_ivf_filtered_search_still_finds_enough() -> None:
 def test_remove_and_add_keep_ids_in_both_kinds() -> None:
     vecs = _clustered(3_000, DIM, centres=10, seed=4)
     ids = np.arange(100, 3_100, dtype=np.int64)
-    for index in (vectors.new_ivf(ids, vecs), vectors.new_flat(DIM)):
+    for index in (faiss_index.new_ivf(ids, vecs), faiss_index.new_flat(DIM)):
         if index.ntotal == 0:
             index.add_with_ids(vecs, ids)
-        vectors.remove(index, [100, 101, 3_099])
+        faiss_index.remove(index, [100, 101, 3_099])
         index.add_with_ids(vecs[:1], np.array([9_999], np.int64))
-        got_ids, got_vecs = vectors.all_vectors(index)
+        got_ids, got_vecs = faiss_index.all_vectors(index)
         expected = (set(ids.tolist()) - {100, 101, 3_099}) | {9_999}
         assert set(got_ids.tolist()) == expected and len(got_ids) == len(expected)
         np.testing.assert_array_equal(got_vecs[got_ids == 9_999][0], vecs[0])
-        _, top = vectors.search(index, vecs[0], 1, nprobe=10_000)
+        _, top = faiss_index.search(index, vecs[0], 1, nprobe=10_000)
         assert top[0] == 9_999  # the removed id 100 had this vector; the new one has it
 
 
 def test_fit_to_size_switches_kinds_and_keeps_every_vector() -> None:
     vecs = _clustered(1_000, DIM, centres=8, seed=5)
     ids = np.arange(1_000, dtype=np.int64) * 3
-    flat = vectors.new_flat(DIM)
+    flat = faiss_index.new_flat(DIM)
     flat.add_with_ids(vecs, ids)
-    assert vectors.fit_to_size(flat, 2_000) is flat
-    ivf = vectors.fit_to_size(flat, 500)
-    assert vectors.kind(ivf) == "ivf" and ivf.ntotal == 1_000
+    assert faiss_index.fit_to_size(flat, 2_000) is flat
+    ivf = faiss_index.fit_to_size(flat, 500)
+    assert faiss_index.kind(ivf) == "ivf" and ivf.ntotal == 1_000
     assert flat.ntotal == 0  # emptied: one copy of the vectors, not two
-    vectors.remove(ivf, ids[:800].tolist())
-    back = vectors.fit_to_size(ivf, 500)  # 200 left, under half the threshold
-    assert vectors.kind(back) == "flat"
-    got_ids, got_vecs = vectors.all_vectors(back)
+    faiss_index.remove(ivf, ids[:800].tolist())
+    back = faiss_index.fit_to_size(ivf, 500)  # 200 left, under half the threshold
+    assert faiss_index.kind(back) == "flat"
+    got_ids, got_vecs = faiss_index.all_vectors(back)
     order = np.argsort(got_ids)
     np.testing.assert_array_equal(got_ids[order], ids[800:])
     np.testing.assert_array_equal(got_vecs[order], vecs[800:])
@@ -140,20 +141,20 @@ def test_fit_to_size_switches_kinds_and_keeps_every_vector() -> None:
 def test_ivf_is_retrained_once_it_has_grown_fourfold() -> None:
     vecs = _clustered(5_000, DIM, centres=8, seed=6)
     ids = np.arange(5_000, dtype=np.int64)
-    ivf = vectors.new_ivf(ids[:1_000], vecs[:1_000])
+    ivf = faiss_index.new_ivf(ids[:1_000], vecs[:1_000])
     small_nlist = faiss.downcast_index(ivf).nlist
     ivf.add_with_ids(vecs[1_000:2_000], ids[1_000:2_000])
-    assert vectors.fit_to_size(ivf, 500) is ivf  # 2x: keep it
+    assert faiss_index.fit_to_size(ivf, 500) is ivf  # 2x: keep it
     ivf.add_with_ids(vecs[2_000:], ids[2_000:])
-    grown = vectors.fit_to_size(ivf, 500)
+    grown = faiss_index.fit_to_size(ivf, 500)
     assert faiss.downcast_index(grown).nlist >= 2 * small_nlist
-    got_ids, _ = vectors.all_vectors(grown)
+    got_ids, _ = faiss_index.all_vectors(grown)
     assert sorted(got_ids.tolist()) == ids.tolist()
 
 
 def _dense_matches_oracle(settings: Settings, fake) -> None:
     retriever = Retriever.load(settings=settings, embedder=fake)
-    ids, vecs = vectors.all_vectors(retriever.snapshot.vectors)
+    ids, vecs = faiss_index.all_vectors(retriever.snapshot.vectors)
     for question in ("mobile phone gadgets", "software security virus", "music downloads"):
         q = fake.embed_query(question)
         ranked = rank(retriever.snapshot, retriever.embedder, retriever.settings, question, 5,
@@ -185,7 +186,7 @@ def test_incremental_updates_across_the_flat_to_ivf_switch(corpus: Path, setting
     assert changed.index_type == "ivf" and changed.removed == ("extra-0.txt",)
     assert changed.embedded == 1
     version = open_current(small.index_dir)
-    assert vectorstore.load(version.path).ntotal == version.manifest["counts"]["passages"]
+    assert vector_store.load(version.path).ntotal == version.manifest["counts"]["passages"]
     _dense_matches_oracle(small, fake)
 
     for i in range(1, 8):
@@ -200,39 +201,39 @@ def test_compact_ivf_finds_what_exact_search_finds_and_removes(tmp_path: Path) -
     and survives a write and read."""
     vecs = _clustered(4_000, DIM, centres=16, seed=7)
     ids = np.arange(4_000, dtype=np.int64) * 2 + 1
-    index = vectors.new_ivf(ids, vecs, compact=True)
-    assert vectors.kind(index) == "ivf-sq8" and index.ntotal == 4_000
-    exact = vectors.new_flat(DIM)
+    index = faiss_index.new_ivf(ids, vecs, compact=True)
+    assert faiss_index.kind(index) == "ivf-sq8" and index.ntotal == 4_000
+    exact = faiss_index.new_flat(DIM)
     exact.add_with_ids(vecs, ids)
     recall = []
     for q in vecs[:50] + 0.01:
-        _, got = vectors.search(index, q, 10)
-        _, want = vectors.search(exact, q, 10)
+        _, got = faiss_index.search(index, q, 10)
+        _, want = faiss_index.search(exact, q, 10)
         recall.append(len(set(got.tolist()) & set(want.tolist())) / 10)
     assert np.mean(recall) >= 0.95
-    vectors.remove(index, ids[:10].tolist())
+    faiss_index.remove(index, ids[:10].tolist())
     assert index.ntotal == 3_990
-    _, top = vectors.search(index, vecs[0], 5, nprobe=10_000)
+    _, top = faiss_index.search(index, vecs[0], 5, nprobe=10_000)
     assert ids[0] not in top.tolist()
-    got_ids, got_vecs = vectors.all_vectors(index)  # decoded: close to the originals
+    got_ids, got_vecs = faiss_index.all_vectors(index)  # decoded: close to the originals
     assert sorted(got_ids.tolist()) == ids[10:].tolist()
     order = np.argsort(got_ids)
     assert np.abs(got_vecs[order] - vecs[10:]).max() < 0.05
-    vectors.write(index, tmp_path / "vectors.faiss")
-    again = vectors.read(tmp_path / "vectors.faiss")
-    assert vectors.kind(again) == "ivf-sq8"
-    np.testing.assert_array_equal(vectors.search(again, vecs[5], 10)[1],
-                                  vectors.search(index, vecs[5], 10)[1])
+    faiss_index.write(index, tmp_path / "vectors.faiss")
+    again = faiss_index.read(tmp_path / "vectors.faiss")
+    assert faiss_index.kind(again) == "ivf-sq8"
+    np.testing.assert_array_equal(faiss_index.search(again, vecs[5], 10)[1],
+                                  faiss_index.search(index, vecs[5], 10)[1])
 
 
 def test_fit_to_size_compacts_large_indexes_and_back() -> None:
     vecs = _clustered(3_000, DIM, centres=8, seed=8)
     ids = np.arange(3_000, dtype=np.int64)
-    ivf = vectors.new_ivf(ids, vecs, compact=False)
-    assert vectors.fit_to_size(ivf, 500, compact_min=4_000) is ivf
-    sq8 = vectors.fit_to_size(ivf, 500, compact_min=2_000)
-    assert vectors.kind(sq8) == "ivf-sq8" and sq8.ntotal == 3_000
-    vectors.remove(sq8, ids[:2_100].tolist())  # 900 left: under half of 2,000
-    back = vectors.fit_to_size(sq8, 500, compact_min=2_000)
-    assert vectors.kind(back) == "ivf"
-    assert sorted(vectors.all_vectors(back)[0].tolist()) == ids[2_100:].tolist()
+    ivf = faiss_index.new_ivf(ids, vecs, compact=False)
+    assert faiss_index.fit_to_size(ivf, 500, compact_min=4_000) is ivf
+    sq8 = faiss_index.fit_to_size(ivf, 500, compact_min=2_000)
+    assert faiss_index.kind(sq8) == "ivf-sq8" and sq8.ntotal == 3_000
+    faiss_index.remove(sq8, ids[:2_100].tolist())  # 900 left: under half of 2,000
+    back = faiss_index.fit_to_size(sq8, 500, compact_min=2_000)
+    assert faiss_index.kind(back) == "ivf"
+    assert sorted(faiss_index.all_vectors(back)[0].tolist()) == ids[2_100:].tolist()

@@ -1,4 +1,4 @@
-"""The vectors of a version as a linked base plus changes (qa.vectorstore): whatever the
+"""The vectors of a version as a linked base plus changes (qa.index.vectors.store): whatever the
 sequence of builds, a reader loads exactly the vectors a full rebuild would hold, and a
 small change writes small files while linking the base."""
 
@@ -10,25 +10,25 @@ from pathlib import Path
 import numpy as np
 from hypothesis import given, settings as hsettings, strategies as st
 
-from qa import vectors, vectorstore
+from qa.index.vectors import faiss_index, store as vector_store
 
 DIM = 8
 
 
 def _changes(ids: list[int], removed: list[int], rng: np.random.Generator,
-             oracle: dict[int, np.ndarray]) -> vectorstore.Changes:
-    added = vectors.new_flat(DIM)
+             oracle: dict[int, np.ndarray]) -> vector_store.Changes:
+    added = faiss_index.new_flat(DIM)
     for i in removed:
         del oracle[i]
     if ids:
         vecs = rng.standard_normal((len(ids), DIM)).astype(np.float32)
         added.add_with_ids(vecs, np.asarray(ids, np.int64))
         oracle.update(zip(ids, vecs))
-    return vectorstore.Changes(added, np.asarray(removed, np.int64))
+    return vector_store.Changes(added, np.asarray(removed, np.int64))
 
 
 def _loaded(folder: Path) -> dict[int, np.ndarray]:
-    ids, vecs = vectors.all_vectors(vectorstore.load(folder))
+    ids, vecs = faiss_index.all_vectors(vector_store.load(folder))
     return dict(zip(ids.tolist(), vecs))
 
 
@@ -59,37 +59,37 @@ def test_any_sequence_of_builds_loads_what_a_rebuild_holds(tmp_path_factory, ste
         folder = root / f"v{number}"
         folder.mkdir()
         changes = _changes(ids, removed, rng, oracle)
-        how, kind, total = vectorstore.update(previous, folder, changes, dim=DIM, ann_min=40)
+        how, kind, total = vector_store.update(previous, folder, changes, dim=DIM, ann_min=40)
         assert total == len(oracle)
         assert (how == "full") == (previous is None)
         _same(_loaded(folder), oracle)
-        assert kind == vectors.kind(vectorstore.load(folder))
+        assert kind == faiss_index.kind(vector_store.load(folder))
         if how == "delta":  # the base is the previous version's file, not a copy
-            assert os.path.samefile(folder / vectorstore.BASE, previous / vectorstore.BASE)
+            assert os.path.samefile(folder / vector_store.BASE, previous / vector_store.BASE)
         previous = folder
 
 
 def test_a_small_change_links_the_base_and_a_large_one_writes_a_new_base(tmp_path: Path,
                                                                          monkeypatch) -> None:
-    monkeypatch.setattr(vectorstore, "MERGE_MIN", 10)
+    monkeypatch.setattr(vector_store, "MERGE_MIN", 10)
     rng, oracle = np.random.default_rng(0), {}
     first, second, third = tmp_path / "1", tmp_path / "2", tmp_path / "3"
     for folder in (first, second, third):
         folder.mkdir()
-    vectorstore.update(None, first, _changes(list(range(1, 201)), [], rng, oracle), dim=DIM,
+    vector_store.update(None, first, _changes(list(range(1, 201)), [], rng, oracle), dim=DIM,
                        ann_min=10_000)
-    base_bytes = (first / vectorstore.BASE).stat().st_size
-    how, _, total = vectorstore.update(first, second, _changes([201, 202], [5, 6, 7], rng, oracle),
+    base_bytes = (first / vector_store.BASE).stat().st_size
+    how, _, total = vector_store.update(first, second, _changes([201, 202], [5, 6, 7], rng, oracle),
                                        dim=DIM, ann_min=10_000)
     assert (how, total) == ("delta", 199)
-    small = sum(f.stat().st_size for f in second.iterdir() if f.name != vectorstore.BASE)
+    small = sum(f.stat().st_size for f in second.iterdir() if f.name != vector_store.BASE)
     assert small < base_bytes / 10  # the change costs what changed
     _same(_loaded(second), oracle)
-    how, _, total = vectorstore.update(second, third, _changes(list(range(203, 240)), [], rng,
+    how, _, total = vector_store.update(second, third, _changes(list(range(203, 240)), [], rng,
                                                                oracle), dim=DIM, ann_min=10_000)
     assert (how, total) == ("merge", 236)  # 39 added + 3 removed > 10% of the base
-    assert not os.path.samefile(third / vectorstore.BASE, second / vectorstore.BASE)
-    assert not (third / vectorstore.ADDED_IDS).exists()
+    assert not os.path.samefile(third / vector_store.BASE, second / vector_store.BASE)
+    assert not (third / vector_store.ADDED_IDS).exists()
     _same(_loaded(third), oracle)
 
 
@@ -97,13 +97,13 @@ def test_growing_past_the_ivf_threshold_writes_a_new_base_of_the_new_kind(tmp_pa
     rng, oracle = np.random.default_rng(1), {}
     first, second = tmp_path / "1", tmp_path / "2"
     first.mkdir(), second.mkdir()
-    vectorstore.update(None, first, _changes(list(range(1, 1001)), [], rng, oracle), dim=DIM,
+    vector_store.update(None, first, _changes(list(range(1, 1001)), [], rng, oracle), dim=DIM,
                        ann_min=1_010)
     # 20 more vectors are a delta by size (2%), but they cross the IVF threshold.
-    how, kind, _ = vectorstore.update(first, second, _changes(list(range(1001, 1021)), [], rng,
+    how, kind, _ = vector_store.update(first, second, _changes(list(range(1001, 1021)), [], rng,
                                                               oracle), dim=DIM, ann_min=1_010)
     assert (how, kind) == ("merge", "ivf")
-    assert vectors.kind(vectorstore.load(second)) == "ivf" and len(_loaded(second)) == 1020
+    assert faiss_index.kind(vector_store.load(second)) == "ivf" and len(_loaded(second)) == 1020
 
 
 def test_a_version_with_only_a_faiss_file_is_read_as_a_base(tmp_path: Path) -> None:
@@ -111,13 +111,13 @@ def test_a_version_with_only_a_faiss_file_is_read_as_a_base(tmp_path: Path) -> N
     rng, oracle = np.random.default_rng(2), {}
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir(), new.mkdir()
-    index = vectors.new_flat(DIM)
+    index = faiss_index.new_flat(DIM)
     changes = _changes(list(range(1, 51)), [], rng, oracle)
-    ids, vecs = vectors.all_vectors(changes.added)
+    ids, vecs = faiss_index.all_vectors(changes.added)
     index.add_with_ids(vecs, ids)
-    vectors.write(index, old / vectorstore.BASE)
+    faiss_index.write(index, old / vector_store.BASE)
     _same(_loaded(old), oracle)
-    how, _, total = vectorstore.update(old, new, _changes([51], [1], rng, oracle), dim=DIM,
+    how, _, total = vector_store.update(old, new, _changes([51], [1], rng, oracle), dim=DIM,
                                        ann_min=10_000)
     assert (how, total) == ("merge", 50)
     _same(_loaded(new), oracle)

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Filters, Retriever, Settings, build_index, versions
+from qa import Filters, Retriever, Settings, build_index
+from qa.index import versions
 from qa.errors import IndexChanged, IndexCorrupt
-from qa.snapshot import open_snapshot
+from qa.search.snapshot import open_snapshot
 
 from conftest import BBC
 from fakes import FakeEmbedder
@@ -165,7 +166,7 @@ def test_old_versions_go_in_build_order_and_orphans_never_push_out_the_served_on
 
 def test_a_version_deleted_while_being_opened_is_a_clear_error(small: Small, fake,
                                                                monkeypatch) -> None:
-    from qa import snapshot
+    from qa.search import snapshot
 
     def vanished(version):
         raise FileNotFoundError(version.path / "bm25")
@@ -179,7 +180,7 @@ def test_a_version_deleted_while_being_opened_is_a_clear_error(small: Small, fak
 
 def test_an_answer_reads_the_version_it_searched_even_if_a_refresh_comes_between(
         small: Small, fake, monkeypatch) -> None:
-    from qa.answer import answer
+    from qa.answer.compose import answer
 
     settings, corpus, files, retriever = small.settings, small.corpus, small.files, small.retriever
     searched = retriever.snapshot

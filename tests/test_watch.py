@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import tables
-from qa.tables import article_ids
-from qa.versions import open_current
+from qa.index import passage_sql
+from qa.index.passage_sql import article_ids
+from qa.index.versions import open_current
 
 from conftest import BBC, SEED
 
@@ -53,7 +53,7 @@ class Watcher:
             return set()
         import sqlite3
 
-        with sqlite3.connect(version.path / tables.FILE) as db:
+        with sqlite3.connect(version.path / passage_sql.FILE) as db:
             return set(article_ids(db))
 
     def stop(self) -> None:

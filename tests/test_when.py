@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from qa.when import TimeRange, read_time, reference_date
+from qa.news.question_dates import TimeRange, read_time, reference_date
 
 AS_OF = date(2026, 6, 17)  # a Wednesday
 

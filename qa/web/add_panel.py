@@ -1,0 +1,157 @@
+"""The chat's "Add articles" panel: uploaded files and web pages saved into the corpus,
+then one index update at a time, with a report of what happened to each. Background jobs
+(a watched folder, polled feeds) take the same lock, so builds never overlap.
+Handlers never raise to Gradio: errors become a friendly line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
+
+import gradio as gr  # noqa: E402
+
+from qa.index.build import BuildReport, build_index  # noqa: E402
+from qa.ingest.shown_names import markdown_code  # noqa: E402
+from qa.errors import QAError  # noqa: E402
+from qa.fresh.fetch import Fetcher, Policy  # noqa: E402
+from qa.fresh.pages import Fetched, fetch_pages  # noqa: E402
+from .html import report_markdown  # noqa: E402
+from qa.search.retriever import Retriever  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+from .uploads import save_uploads  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WRONG = "Something went wrong on our side; the details are in the server log."
+BUSY = "⚠️ Another update is running - try again when it has finished."
+MAX_URLS = 20  # per request from the chat
+_URL_SPLIT = re.compile(r"[\s,]+")
+
+
+class ArticleAdder:
+    """Adds articles from the chat; ``on_change()`` gives the status line and source
+    menu to show after the index changed."""
+
+    def __init__(self, retriever: Retriever, settings: Settings,
+                 on_change: Callable[[], tuple]) -> None:
+        self.retriever, self.settings, self.on_change = retriever, settings, on_change
+        self.lock = threading.Lock()
+        self._fetcher: Fetcher | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.lock.locked()
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The chat's fetcher: public addresses only unless the app allows private ones."""
+        if self._fetcher is None:
+            self._fetcher = Fetcher(Policy.from_settings(self.settings, from_chat=True))
+        return self._fetcher
+
+    # -- the two ways in --------------------------------------------------------------------
+    def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
+        """Save the uploaded files into the corpus and update the index; the report says
+        what happened to each file. Gradio's temporary copies are deleted either way."""
+        try:
+            if not files:
+                return "Choose one or more files first.", gr.skip(), gr.skip()
+            pairs = [(Path(f), Path(getattr(f, "orig_name", None) or f).name) for f in files]
+
+            def save() -> tuple[list[str], tuple, tuple[str, ...]]:
+                saved = save_uploads(pairs, self.settings)
+                return [], saved.refused, saved.saved
+
+            return self._update(token, save, progress)
+        finally:
+            remove_uploaded(files or [])
+
+    def add_urls(self, text: str | None, token: str, progress=gr.Progress()):
+        """Fetch the article pages whose addresses are in ``text`` (one per line) into
+        ``corpus/web/`` and update the index."""
+        urls = [u for u in _URL_SPLIT.split(text or "") if u]
+        if not urls:
+            return "Paste one or more web addresses first.", gr.skip(), gr.skip()
+        if len(urls) > MAX_URLS:
+            return f"⚠️ At most {MAX_URLS} addresses at a time.", gr.skip(), gr.skip()
+
+        def save() -> tuple[list[str], tuple, tuple[str, ...]]:
+            fetched = fetch_pages(urls, self.fetcher, self.settings, progress=lambda d, t: (
+                progress((d, t), desc="Fetching pages", unit="pages")))
+            return (fetched_markdown(fetched), fetched.refused,
+                    tuple(s.path for s in fetched.saved))
+
+        return self._update(token, save, progress)
+
+    # -- one update at a time -------------------------------------------------------------
+    def _update(self, token: str,
+                save: Callable[[], tuple[list[str], tuple, tuple[str, ...]]],
+                progress) -> tuple:
+        """Check the token, take the lock, ``save()`` the articles (giving report lines,
+        refusals and the corpus paths saved), then update the index and report."""
+        expected = self.settings.upload_token
+        if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
+            return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
+        if not self.lock.acquire(blocking=False):
+            return BUSY, gr.skip(), gr.skip()
+        try:
+            notes, refused, saved = save()
+            if not saved:
+                return report_markdown(None, refused, notes), gr.skip(), gr.skip()
+            progress(0, desc="Reading articles")
+
+            def on_progress(done: int, total: int) -> None:
+                progress((done, total), desc="Embedding passages", unit="passages")
+
+            try:
+                report = self._build(on_progress)
+            except Exception as exc:  # the files are saved: say so, whatever went wrong
+                if not isinstance(exc, QAError):
+                    log.exception("updating the index after adding articles failed")
+                why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
+                return (f"⚠️ Saved {', '.join(saved)} in the corpus, but updating the index "
+                        f"failed: {why} They will be indexed by the next update that "
+                        "succeeds; the previous index is still serving.", gr.skip(), gr.skip())
+            return (report_markdown(report, refused, notes), *self.on_change())
+        except QAError as exc:
+            return f"⚠️ {exc}", gr.skip(), gr.skip()
+        except Exception:
+            log.exception("adding articles failed")
+            return f"⚠️ {SOMETHING_WRONG} The previous index is still serving.", gr.skip(), gr.skip()
+        finally:
+            self.lock.release()
+
+    def _build(self, progress=None) -> BuildReport:
+        report = build_index(self.settings.corpus_dir, settings=self.settings,
+                             embedder=self.retriever.embedder, progress=progress)
+        self.retriever.refresh()  # the chat switches to the new index only now
+        return report
+
+    def build_when_free(self) -> BuildReport:
+        """An update for a background job: waits for the chat's update to finish."""
+        with self.lock:
+            return self._build()
+
+
+def fetched_markdown(fetched: Fetched) -> list[str]:
+    return [f"- **fetched** {markdown_code(s.url)} → {markdown_code(s.path)}"
+            + ("" if s.changed else " (unchanged)") for s in fetched.saved]
+
+
+def remove_uploaded(files: list) -> None:
+    """Delete Gradio's temporary copies of uploaded files (only inside its upload folder)."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    for f in files:
+        path = Path(f).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            path.unlink(missing_ok=True)
