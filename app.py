@@ -5,7 +5,7 @@ Indexes corpus/ first if there is no index yet, then serves on http://127.0.0.1:
 
 import sys
 
-from qa.cli.main import main
+from qa.cli import main
 
 if __name__ == "__main__":
     main(["serve", *sys.argv[1:]], prog_name="app.py")

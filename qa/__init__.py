@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from qa.index.build import BuildReport, build_index
-from qa.embed.model import Embedder, SentenceTransformerEmbedder
-from .errors import QAError
-from qa.search.filters import Filters
-from qa.ingest.corpus import Article, Skipped
-from qa.search.retriever import Hit, Retriever, search
-from .settings import Settings
-from qa.ingest.split import Passage
+from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.errors import QAError
+from qa.index import BuildReport, build_index
+from qa.ingest import Article, Passage, Skipped
+from qa.search import Filters, Hit, Retriever, search
+from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

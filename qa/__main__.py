@@ -1,3 +1,3 @@
-from qa.cli.main import main
+from qa.cli import main
 
 main(prog_name="qa")

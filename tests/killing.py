@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa import Retriever, Settings
-from qa.index import passage_sql
 from qa.errors import QAError
 
 WORKER = Path(__file__).parent / "build_worker.py"
@@ -45,7 +44,7 @@ def _articles(settings: Settings, embedder) -> frozenset[str]:
     retriever = Retriever.load(settings=settings, embedder=embedder)  # checks every file
     snap = retriever.snapshot
     assert retriever.search("company news", k=3)
-    return frozenset(passage_sql.article_ids(snap.db))
+    return frozenset(snap.article_ids())
 
 
 def kill_rounds(index: Path, corpora: tuple[Path, Path], expected: tuple[frozenset, frozenset],

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from qa import Retriever, Settings
-from qa.index import passage_sql
 from qa.evaluation.data import (
     EvalDataError, Question, collection_index, load_collection, load_questions,
 )
@@ -56,7 +55,7 @@ def test_beir_corpus_is_indexed_directly_and_judged_per_mode(tmp_path: Path, fak
     target = tmp_path / "ix"
     assert collection_index(collection, settings, index_dir=target, embedder=fake) == target
     retriever = Retriever.load(target, embedder=fake)
-    ids = set(passage_sql.article_ids(retriever.snapshot.db))
+    ids = set(retriever.snapshot.article_ids())
     assert ids == {f"corpus.jsonl#{d}" for d in DOCS}  # queries and qrels not indexed
     report = evaluate_collection(retriever, collection)
     assert [r.mode for r in report.results] == ["dense", "bm25", "hybrid"]

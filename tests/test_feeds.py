@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa import Retriever, Settings, build_index
-from qa.cli.main import main
+from qa.cli import main
 from qa.fresh.feeds import FeedList
 from qa.errors import FetchRefused
 from qa.fresh.fetch import Fetcher, Policy

@@ -178,7 +178,7 @@ def test_qa_add_fetches_indexes_and_the_page_answers_a_question(site: Site, tmp_
                                                                  monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from qa.cli.main import main
+    from qa.cli import main
 
     site.page("/minerals", article_html("Minerals alliance formed", BODY))
     monkeypatch.chdir(tmp_path)

@@ -347,7 +347,7 @@ def test_the_cli_report_escapes_control_and_bidi_characters(settings: Settings, 
     from click.testing import CliRunner
 
     import qa.index.build
-    from qa.cli.main import main
+    from qa.cli import main
 
     monkeypatch.setattr(qa.index.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
     corpus = settings.corpus_dir
@@ -369,7 +369,7 @@ def test_the_cli_report_escapes_control_and_bidi_characters(settings: Settings, 
 
 def test_the_web_report_escapes_names_and_markdown() -> None:
     from qa.index.build import BuildReport
-    from qa.web.html import report_markdown
+    from qa.web.markdown import report_markdown
 
     report = BuildReport(added=("evil\n- **removed** `all.txt`", "\u202etxt.exe.txt",
                                 "tick`s.txt", "<img src=x onerror=alert(1)>.txt"),

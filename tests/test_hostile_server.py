@@ -82,12 +82,12 @@ def _upload(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_a_failed_update_says_the_upload_was_saved_and_removes_the_temp_copy(
         retriever: Retriever, tmp_path: Path, monkeypatch) -> None:
-    from qa.web import add_panel
+    from qa.index import updater
 
     def full_disk(*args, **kwargs):
         raise QAError("could not write the index (No space left on device)")
 
-    monkeypatch.setattr(add_panel, "build_index", full_disk)
+    monkeypatch.setattr(updater, "build_index", full_disk)
     upload = _upload(tmp_path, "harbour.txt", "Harbour reopens\n\nThe harbour reopened.")
     message, *_ = ChatApp(retriever, retriever.settings).adder.add_articles([str(upload)], "")
     assert "Saved uploads/harbour.txt in the corpus, but updating the index failed" in message

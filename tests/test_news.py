@@ -11,9 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa import Filters, Retriever, Settings, build_index
-from qa.index import annotation_sql
 from qa.answer.compose import answer
-from qa.cli.main import main
+from qa.cli import main
 
 from conftest import SEED, TIME_BEIR
 
@@ -132,9 +131,7 @@ def test_the_buddhist_crisis_timeline_on_time_1963(real_embedder, tmp_path: Path
 
 
 def test_people_are_extracted_offered_and_filter_the_search(news: Retriever) -> None:
-    snap = news.snapshot
-    with snap.lock:
-        people = annotation_sql.top_entities(snap.db, "person")
+    people = news.snapshot.top_entities("person", limit=50)
     assert {"Sergio Gor", "S Jaishankar", "Marco Rubio"} <= set(people)
     hits = news.search("meeting", k=10, filters=Filters(person="Rubio"))
     assert hits and {h.article_id for h in hits} == {SEED.name}
@@ -162,7 +159,8 @@ def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
     from datetime import date
 
     from qa.news.intent import read_question
-    from qa.search.retriever import Hit, naming_all
+    from qa.search.hits import Hit
+    from qa.search.news_order import naming_all
 
     def hit(text: str, score: float) -> Hit:
         return Hit(text, score, "a.txt", "T", None, None, None, 0, len(text), int(score * 100))
@@ -179,7 +177,8 @@ def test_a_question_naming_two_people_prefers_passages_naming_both() -> None:
 
 
 def test_a_period_shows_its_other_articles_before_one_articles_third_passage() -> None:
-    from qa.search.retriever import Hit, published_first
+    from qa.search.hits import Hit
+    from qa.search.news_order import published_first
 
     def hit(article: str, day: str | None, score: float) -> Hit:
         return Hit(f"{article} {score}", score, article, "T", day, None, None, 0, 9,

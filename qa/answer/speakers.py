@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.index import annotation_sql, passage_sql
+from qa.index.annotation_sql import StoredQuote
 from .answer_types import question_kind
 from .reader import Reading
-from qa.search.retriever import Hit, hits_of
+from qa.search.hits import Hit, hits_of
 from qa.search.snapshot import Snapshot
 from qa.ingest.split import sentence_spans
 
@@ -38,17 +38,13 @@ def quotes_of(snap: Snapshot, speaker: str, topic: str = "", limit: int = 10) ->
     """``speaker``'s quotations (surname or full name), one per passage: those sharing
     most words with ``topic`` first, then the newest. (Ranking them by embedding
     similarity to the topic was measured and did worse: 9 of 15 leads against 10.)"""
-    with snap.lock:
-        stored = annotation_sql.quotes_by(snap.db, speaker, limit=CANDIDATES)
-        placed = [(q, passage_sql.passage_containing(snap.db, q.article_id, q.start))
-                  for q in stored]
-    placed = [(q, pid) for q, pid in placed if pid is not None]
+    placed = snap.quote_passages(speaker, limit=CANDIDATES)
     if topic and len(placed) > 1:
         wanted = _words(topic)
         closeness = [len(wanted & _words(q.quote)) for q, _ in placed]
         order = sorted(range(len(placed)), key=lambda i: -closeness[i])  # stable: newest
         placed = [placed[i] for i in order]
-    chosen: dict[int, annotation_sql.StoredQuote] = {}
+    chosen: dict[int, StoredQuote] = {}
     for quote, pid in placed:
         chosen.setdefault(pid, quote)  # type: ignore[arg-type]
         if len(chosen) == limit:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .main import INDEX_OPTION, _settings
+from .options import INDEX_OPTION, settings_for
 
 
 @click.command()
@@ -32,13 +32,12 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
         source: str | None, person: str | None, as_of: str | None, no_dates: bool,
         timeline: bool, as_json: bool, index_dir: Path | None) -> None:
     """Answer QUESTION: the answer words, the sentence that says them, and the passages."""
-    from qa.answer.compose import answer
-    from qa.search.filters import Filters
-    from qa.search.retriever import Retriever
+    from qa.answer import answer
+    from qa.search import Filters, Retriever
 
     filters = Filters(mode=mode, since=since, until=until, source=source,  # type: ignore[arg-type]
                       person=person)
-    retriever = Retriever.load(settings=_settings(index_dir))
+    retriever = Retriever.load(settings=settings_for(index_dir))
     result = answer(retriever, question, k=k, filters=filters, as_of=as_of,
                     dates=not no_dates)
     if as_json:
@@ -87,18 +86,15 @@ def _echo_timeline(result) -> None:
 @INDEX_OPTION
 def quotes(name: str, limit: int, as_json: bool, index_dir: Path | None) -> None:
     """List what NAME said ("Gor", "Sergio Gor", "Ambassador Gor"), newest first."""
-    from qa.index import annotation_sql
-    from qa.search.snapshot import open_snapshot
     from qa.index.versions import open_current
+    from qa.search.snapshot import open_snapshot
 
-    settings = _settings(index_dir)
+    settings = settings_for(index_dir)
     fingerprint = open_current(settings.index_dir, check_files=False).manifest["identity"][
         "weights_sha256"]
     snap = open_snapshot(settings.index_dir, fingerprint)
-    with snap.lock:
-        found = annotation_sql.quotes_by(snap.db, name, limit=limit)
-        dates = dict(snap.db.execute("SELECT id, date FROM articles WHERE id IN (%s)" % ",".join(
-            "?" * len(found)), [q.article_id for q in found])) if found else {}
+    found = snap.quotes_by(name, limit=limit)
+    dates = snap.article_dates(list(dict.fromkeys(q.article_id for q in found)))
     if as_json:
         click.echo(json.dumps([{**q.__dict__, "date": dates.get(q.article_id)} for q in found],
                               indent=2, ensure_ascii=False))

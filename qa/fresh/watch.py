@@ -15,10 +15,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from qa.index.build import BuildReport, build_index
 from qa.errors import QAError
+from qa.index.report import BuildReport
+from qa.index.updater import Updater
 from qa.ingest.formats import SUPPORTED
-from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +36,25 @@ def _interesting(path: str, index_dir: Path) -> bool:
     return suffix in SUPPORTED or not suffix  # a folder moved in or out has no suffix
 
 
-def watch(settings: Settings, on_build: Callable[[BuildReport | None, str | None], None],
-          *, embedder=None, stop: threading.Event | None = None, quiet_ms: int = 300,
-          debounce_ms: int = 2000, build: Callable[..., BuildReport] = build_index,
-          initial: bool = True) -> None:
-    """Build whenever ``settings.corpus_dir`` changes, until ``stop`` is set.
+def watch(updater: Updater, on_build: Callable[[BuildReport | None, str | None], None],
+          *, stop: threading.Event | None = None, quiet_ms: int = 300,
+          debounce_ms: int = 2000, initial: bool = True) -> None:
+    """Update ``updater``'s index whenever its corpus folder changes, until ``stop`` is set.
 
     ``on_build(report, error)`` is called after every build: with its report, or with
     the reason it failed (the previous index keeps serving; the next change tries again).
     ``initial``: build once first, so changes made while nobody watched are picked up.
+    Each build waits for its turn on ``updater`` (another update may be running).
     """
     from watchfiles import watch as watch_folder
 
-    corpus = settings.corpus_dir
+    corpus = updater.settings.corpus_dir
     corpus.mkdir(parents=True, exist_ok=True)
-    index_dir = settings.index_dir.resolve()
+    index_dir = updater.settings.index_dir.resolve()
 
     def run() -> None:
         try:
-            on_build(build(corpus, settings=settings, embedder=embedder), None)
+            on_build(updater.update(), None)
         except QAError as exc:
             on_build(None, str(exc))
         except Exception as exc:  # noqa: BLE001 - a watcher must outlive one bad build
@@ -63,6 +63,7 @@ def watch(settings: Settings, on_build: Callable[[BuildReport | None, str | None
 
     if initial:
         run()
+
     def wanted(_change: object, path: str) -> bool:
         return _interesting(path, index_dir)
 

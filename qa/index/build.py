@@ -9,18 +9,20 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.news.annotate import annotate
-from qa.ingest.near_duplicates import NearDuplicate, near_duplicates_signed, signature
-from qa.embed.model import Embedder, SentenceTransformerEmbedder
+from qa.ingest.near_duplicates import near_duplicates_signed, signature
+from qa.embed.model import SentenceTransformerEmbedder
+from qa.embed.protocol import Embedder
 from qa.errors import EmptyCorpus, IndexWriteFailed
-from qa.ingest.corpus import Article, Read, Skipped, Unchanged, scan
+from qa.ingest.corpus import Article, scan
 from qa.settings import Settings
 from qa.ingest.split import Passage, Splitter
+from .compare import Comparison, Tally
+from .report import BuildReport
 from .writer import IndexWriter
 
 if TYPE_CHECKING:
@@ -31,54 +33,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 EMBED_CHUNK = 512  # passages read, embedded and stored at a time: bounds memory
 SPLIT_WINDOW = 512  # changed articles sent to a Ray cluster to split at a time
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build did. Article ids in each tuple; ``skipped`` carries the reasons."""
-
-    added: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: int = 0
-    removed: tuple[str, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
-    embedded: int = 0
-    articles: int = 0
-    passages: int = 0
-    seconds: float = 0.0
-    version: str = ""
-    index_type: str = "flat"
-    note: str | None = None  # why a full rebuild happened, if it did
-    # Indexed articles that repeat another with small edits (kept: search folds them).
-    near_duplicates: tuple[NearDuplicate, ...] = ()
-
-    def summary(self) -> str:
-        line = (
-            f"{len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
-            f"{len(self.removed)} removed, {len(self.skipped)} skipped; "
-            f"embedded {self.embedded} passages in {self.seconds:.1f}s; "
-            f"index: {self.articles} articles, {self.passages} passages ({self.index_type})"
-        )
-        return f"{line}\n({self.note})" if self.note else line
-
-    def to_dict(self) -> dict:
-        return {
-            "added": list(self.added),
-            "updated": list(self.updated),
-            "unchanged": self.unchanged,
-            "removed": list(self.removed),
-            "skipped": [{"id": s.id, "reason": s.reason} for s in self.skipped],
-            "embedded": self.embedded,
-            "articles": self.articles,
-            "passages": self.passages,
-            "seconds": round(self.seconds, 3),
-            "version": self.version,
-            "index_type": self.index_type,
-            "note": self.note,
-            "near_duplicates": [
-                {"id": d.id, "of": d.of, "similarity": d.similarity} for d in self.near_duplicates
-            ],
-        }
 
 
 def identity(embedder: Embedder, splitter: Splitter) -> dict:
@@ -92,30 +46,6 @@ def identity(embedder: Embedder, splitter: Splitter) -> dict:
         "passage_tokens": splitter.max_tokens,
         "overlap_sentences": splitter.overlap,
     }
-
-
-@dataclass
-class _Tally:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    near: list[NearDuplicate] = field(default_factory=list)
-
-
-def _articles_of_files(stored: dict[str, str], stamps: dict[str, str]) -> dict[str, list[str]]:
-    """``{file: its indexed article ids}`` for the stamped files: the file's own id, or
-    ``file#record`` for the records of a JSON/JSONL file."""
-    found: dict[str, list[str]] = {}
-    for article_id in stored:
-        cut = article_id.find("#")
-        while cut != -1:  # a file name may hold "#" too: try every cut
-            if article_id[:cut] in stamps:
-                found.setdefault(article_id[:cut], []).append(article_id)
-            cut = article_id.find("#", cut + 1)
-        if article_id in stamps:
-            found.setdefault(article_id, []).append(article_id)
-    return found
 
 
 def _sync_article(writer: IndexWriter, article: Article, passages: list[Passage]) -> None:
@@ -210,98 +140,71 @@ def build_index(
 def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Splitter,
             full: bool, progress: Progress | None, started: float,
             cluster: Cluster | None = None) -> BuildReport:
-    tally = _Tally()
-    window: list[Article] = []  # changed articles waiting to be split
-
-    def sync() -> None:
-        split = cluster.split(window) if cluster else [splitter.split(a) for a in window]
-        for article, passages in zip(window, split):
-            _sync_article(writer, article, passages)
-        window.clear()
-
+    """One build: compare the corpus with the index, store what changed, then embed the
+    new passages and publish the version (or keep serving the current one when nothing
+    changed)."""
     with IndexWriter(
         settings.index_dir,
         identity=identity(embedder, splitter),
         lock_timeout=settings.lock_timeout,
         full=full,
     ) as writer:
-        stored = writer.article_hashes()
-        stamps = writer.file_stamps()
-        of_file = _articles_of_files(stored, stamps)
-        bodies = writer.body_hashes()
-        kept_stamps: dict[str, str] = {}  # files whose every article is indexed
-        clean = True  # nothing of the file being read was skipped
-        first_seen: dict[str, str] = {}  # body hash -> article id
-        present: set[str] = set()
-        for item in scan(corpus, settings, stamps):
-            if isinstance(item, Unchanged):  # not read: its indexed articles, as they were
-                ids = of_file.get(item.rel, [])
-                for article_id in ids:
-                    original = first_seen.setdefault(bodies[article_id], article_id)
-                    if original != article_id:  # an earlier file now holds the same text
-                        tally.skipped.append(Skipped(article_id, f"duplicate of {original}"))
-                    else:
-                        present.add(article_id)
-                        tally.unchanged += 1
-                if all(i in present for i in ids):
-                    kept_stamps[item.rel] = stamps[item.rel]
-                continue
-            if isinstance(item, Read):
-                if clean and item.stamp:
-                    kept_stamps[item.rel] = item.stamp
-                clean = True
-                continue
-            if isinstance(item, Skipped):
-                clean = False
-                tally.skipped.append(item)
-                if item.keep:  # unreadable for now: what the index holds of it stays
-                    under = (f"{item.id}#", f"{item.id}/")
-                    present.update(i for i in stored if i == item.id or i.startswith(under))
-                continue
-            original = first_seen.setdefault(item.body_hash, item.id)
-            if original != item.id:
-                clean = False
-                tally.skipped.append(Skipped(item.id, f"duplicate of {original}"))
-                continue
-            present.add(item.id)
-            known = stored.get(item.id)
-            if known == item.content_hash:
-                tally.unchanged += 1
-                continue
-            window.append(item)
-            (tally.updated if known else tally.added).append(item.id)
-            if len(window) >= (SPLIT_WINDOW if cluster else 1):
-                sync()
-        sync()
-        removed = sorted(set(stored) - present)
+        seen = Comparison(writer.article_hashes(), writer.file_stamps(), writer.body_hashes())
+        _store_changes(writer, scan(corpus, settings, seen.stamps), seen, splitter, cluster)
+        removed = seen.removed
         for article_id in removed:
             writer.delete_article(article_id)
-        if not present:
+        if not seen.present:
             raise EmptyCorpus(
-                f"no article could be indexed from {corpus}/ ({len(tally.skipped)} files "
+                f"no article could be indexed from {corpus}/ ({len(seen.tally.skipped)} files "
                 "skipped) - add .txt, .md, .html, .json or .jsonl articles; "
                 "the previous index, if any, is unchanged"
             )
-        if writer.previous and not (tally.added or tally.updated or removed):
+        if writer.previous and not (seen.tally.added or seen.tally.updated or removed):
             # Nothing changed: keep serving the current version as it is. (The stamps of
             # files read this time are recorded by the next build that changes something.)
-            return _finish(tally, writer, (), 0, started, writer.previous.name,
+            return _finish(seen.tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
-        writer.table.set_file_stamps(kept_stamps, stamps)
-        tally.near = near_duplicates_signed(*writer.table.signatures(signature),
-                                            writer.table.article_text)
+        writer.table.set_file_stamps(seen.kept_stamps, seen.stamps)
+        seen.tally.near = near_duplicates_signed(*writer.table.signatures(signature),
+                                                 writer.table.article_text)
         embedded = _embed_pending(writer, embedder, progress, cluster)
         version = writer.commit(
             ann_min_passages=settings.ann_min_passages,
             keep_versions=settings.keep_versions,
             extra={"corpus": str(corpus)},
         )
-    return _finish(tally, writer, tuple(removed), embedded, started, version.name,
+    return _finish(seen.tally, writer, tuple(removed), embedded, started, version.name,
                    version.manifest["index_type"], version.manifest["counts"])
 
 
+def _store_changes(writer: IndexWriter, items: Iterable[object], seen: Comparison,
+                   splitter: Splitter, cluster: Cluster | None) -> None:
+    """Split and store the new and changed articles as the scan finds them: one at a
+    time, or a window of them for the Ray workers."""
+    window: list[Article] = []
+    size = SPLIT_WINDOW if cluster else 1
+    for item in items:
+        article = seen.see(item)  # type: ignore[arg-type]
+        if article is not None:
+            window.append(article)
+            if len(window) >= size:
+                _split_and_store(writer, window, splitter, cluster)
+                window = []
+    _split_and_store(writer, window, splitter, cluster)
+
+
+def _split_and_store(writer: IndexWriter, articles: list[Article], splitter: Splitter,
+                     cluster: Cluster | None) -> None:
+    if not articles:
+        return
+    split = cluster.split(articles) if cluster else [splitter.split(a) for a in articles]
+    for article, passages in zip(articles, split):
+        _sync_article(writer, article, passages)
+
+
 def _finish(
-    tally: _Tally,
+    tally: Tally,
     writer: IndexWriter,
     removed: tuple[str, ...],
     embedded: int,

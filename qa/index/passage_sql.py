@@ -241,6 +241,14 @@ def article_ids(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT id FROM articles")]
 
 
+def article_dates(db: sqlite3.Connection, ids: list[str]) -> dict[str, str | None]:
+    """``{article id: date}`` of the articles ``ids``."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return dict(db.execute(f"SELECT id, date FROM articles WHERE id IN ({marks})", ids))
+
+
 def distinct_sources(db: sqlite3.Connection) -> list[str]:
     """The article sources, for filter menus."""
     return [row[0] for row in db.execute(

@@ -16,12 +16,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .article_dates import DateMention, resolve
-from qa.ingest.corpus import Article
 from .names import find_names
 from .quotes import Quote, find_quotes
+
+if TYPE_CHECKING:  # news reads articles but comes before ingest (which uses its dates)
+    from qa.ingest.corpus import Article
 
 EntityKind = Literal["person", "organisation", "place"]
 

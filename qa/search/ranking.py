@@ -11,7 +11,7 @@ import numpy as np
 
 from . import fusion
 from qa.index.vectors import faiss_index
-from qa.embed.model import Embedder
+from qa.embed.protocol import Embedder
 from .filters import Filters
 from qa.settings import Settings
 from .snapshot import Snapshot

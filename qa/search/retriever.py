@@ -1,86 +1,31 @@
-"""Answering a question with passages from one index: :class:`Retriever` and :class:`Hit`.
+"""Answering a question with passages from one index: :class:`Retriever`.
 
 The retriever holds one :class:`~qa.search.snapshot.Snapshot` at a time; a query reads that
 reference once and works on it throughout, and :meth:`Retriever.refresh` swaps in a new
 one with a single assignment, so a query never mixes two versions. Near-duplicate
 passages from different articles (the same wire copy) come back as one hit that names
-the others in ``also_in``.
+the others in ``also_in`` (:mod:`qa.search.hits`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from qa.index import versions
-from qa.ingest.near_duplicates import same_story
-from qa.embed.model import Embedder, SentenceTransformerEmbedder
+from qa.embed.model import SentenceTransformerEmbedder
+from qa.embed.protocol import Embedder
 from qa.errors import BadRequest, EmptyQuestion, IndexMismatch, QAError
 from .filters import Filters
-from .ranking import Ranked, rank
+from .ranking import rank
 from qa.settings import Settings
+from .hits import Hit, collapse_hits, hits_of
+from .news_order import newest_first
 from .snapshot import Snapshot, open_snapshot
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved passage and where it came from. ``start``/``end`` are character
-    offsets of ``text`` in the article body; ``version`` names the index version that
-    answered."""
-
-    text: str
-    score: float
-    article_id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    start: int
-    end: int
-    passage_id: int
-    also_in: tuple[str, ...] = ()  # other articles carrying the same passage
-    version: str = ""
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["also_in"] = list(self.also_in)
-        return out
-
-
-def collapse(hits: list[Hit], k: int) -> list[Hit]:
-    """The first ``k`` hits with near-duplicates of a better hit (same story, another
-    article) folded into that hit's ``also_in``."""
-    kept: list[Hit] = []
-    for hit in hits:
-        for i, better in enumerate(kept):
-            if better.article_id != hit.article_id and same_story(better.text, hit.text):
-                if hit.article_id not in better.also_in:
-                    kept[i] = replace(better, also_in=(*better.also_in, hit.article_id))
-                break
-        else:
-            if len(kept) == k:
-                break
-            kept.append(hit)
-    return kept
-
-
-def hits_of(snap: Snapshot, ranked: Ranked) -> list[Hit]:
-    """The ranked passages of ``snap`` with their text and article metadata."""
-    if not ranked:
-        return []
-    rows = snap.rows([pid for pid, _ in ranked])
-    return [
-        Hit(text=r["text"], score=float(score), article_id=r["article_id"], title=r["title"],
-            date=r["date"], source=r["source"], url=r["url"], start=r["start"], end=r["end"],
-            passage_id=pid, version=snap.name)
-        for pid, score in ranked
-        if (r := rows.get(pid)) is not None
-    ]
 
 
 class Retriever:
@@ -194,59 +139,6 @@ class Retriever:
             if len(hits) >= k or len(ranked) < want:
                 return hits
             want *= 4
-
-
-collapse_hits = collapse  # ``search`` has a parameter of that name
-
-
-def prefer(hits: list[Hit], share: float, key, *, reverse: bool = False) -> list[Hit]:
-    """The hits scoring at least ``share`` of the best, sorted by ``key`` (stable: ties
-    keep their score order), then the others: a preference among the relevant, never
-    over relevance."""
-    if not hits:
-        return []
-    bar = hits[0].score * share
-    relevant = sorted((h for h in hits if h.score >= bar), key=key, reverse=reverse)
-    return relevant + [h for h in hits if h.score < bar]
-
-
-def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list[Hit]:
-    """With two names or more asked about: the relevant passages naming them all first."""
-    if len(surnames) < 2:
-        return hits
-    return prefer(hits, share, lambda h: sum(n not in h.text.lower() for n in surnames))
-
-
-def published_first(hits: list[Hit], first: str | None, last: str | None, *,
-                    per_article: int | None = None) -> list[Hit]:
-    """The hits published in ``first..last`` before those that only name a date in it
-    (an article of July recalling "on 11 June"), each group in score order; with
-    ``per_article``, at most that many passages of one article lead the published group
-    (see :func:`spread`)."""
-    def outside(hit: Hit) -> bool:
-        day = (hit.date or "")[:10]
-        return not day or (first is not None and day < first) or (last is not None and day > last)
-    published = [h for h in hits if not outside(h)]
-    if per_article is not None:
-        published = spread(published, per_article)
-    return published + [h for h in hits if outside(h)]
-
-
-def spread(hits: list[Hit], per_article: int) -> list[Hit]:
-    """The hits with each article's passages beyond its first ``per_article`` moved after
-    the others (order otherwise kept), so that several reports come first rather than
-    one long article's every passage."""
-    seen: dict[str, int] = {}
-    first, later = [], []
-    for hit in hits:
-        seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
-        (first if seen[hit.article_id] <= per_article else later).append(hit)
-    return first + later
-
-
-def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
-    """The newest of the relevant hits first (dated before undated)."""
-    return prefer(hits, share, lambda h: h.date or "", reverse=True)[:k]
 
 
 @lru_cache(maxsize=4)

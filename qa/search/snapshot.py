@@ -111,7 +111,10 @@ class Snapshot:
         mask[self.named_at[overlapping]] = True
         return mask
 
+    # -- look-ups in the version's tables: each takes the lock (one SQLite handle is
+    # shared by every thread answering on this version) and speaks no SQL itself.
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        """Text and article metadata of the passages ``ids``, by id."""
         with self.lock:
             return passage_sql.passage_rows(self.db, ids)
 
@@ -122,6 +125,45 @@ class Snapshot:
     def recent_titles(self, *, limit: int, max_length: int) -> list[str]:
         with self.lock:
             return passage_sql.recent_titles(self.db, limit=limit, max_length=max_length)
+
+    def article_ids(self) -> list[str]:
+        with self.lock:
+            return passage_sql.article_ids(self.db)
+
+    def article_dates(self, article_ids: list[str]) -> dict[str, str | None]:
+        """``{article id: its date}`` of the articles ``article_ids``."""
+        with self.lock:
+            return passage_sql.article_dates(self.db, article_ids)
+
+    def quotes_by(self, name: str, *, limit: int) -> list[annotation_sql.StoredQuote]:
+        """Quotations of the speaker ``name`` names, newest article first."""
+        with self.lock:
+            return annotation_sql.quotes_by(self.db, name, limit=limit)
+
+    def quote_passages(self, name: str, *, limit: int
+                       ) -> list[tuple[annotation_sql.StoredQuote, int]]:
+        """``name``'s quotations (as :meth:`quotes_by`), each with the id of the passage
+        holding it; quotes in no passage are left out."""
+        with self.lock:
+            stored = annotation_sql.quotes_by(self.db, name, limit=limit)
+            placed = [(q, passage_sql.passage_containing(self.db, q.article_id, q.start))
+                      for q in stored]
+        return [(q, pid) for q, pid in placed if pid is not None]
+
+    def mentions_in(self, article_id: str, start: int, end: int) -> list[tuple]:
+        """``(start, end, text, display)`` of the dates named in ``article_id[start:end]``."""
+        with self.lock:
+            return annotation_sql.mentions_in(self.db, article_id, start, end)
+
+    def entities_of(self, article_ids: list[str]) -> list[tuple[str, str, int]]:
+        """``(name, kind, articles)`` of the entities of ``article_ids``, most shared first."""
+        with self.lock:
+            return annotation_sql.entities_of(self.db, article_ids)
+
+    def top_entities(self, kind: str, *, limit: int) -> list[str]:
+        """The ``kind`` entities named in most articles, for filter menus."""
+        with self.lock:
+            return annotation_sql.top_entities(self.db, kind, limit=limit)
 
 
 def check_model(index_dir: Path, version: versions.Version, fingerprint: str) -> None:

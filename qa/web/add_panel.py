@@ -1,7 +1,7 @@
 """The chat's "Add articles" panel: uploaded files and web pages saved into the corpus,
-then one index update at a time, with a report of what happened to each. Background jobs
-(a watched folder, polled feeds) take the same lock, so builds never overlap.
-Handlers never raise to Gradio: errors become a friendly line.
+then an index update, with a report of what happened to each. Updates go through the
+app's one :class:`~qa.index.updater.Updater`, which the background jobs share, so builds
+never overlap. Handlers never raise to Gradio: errors become a friendly line.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import hmac
 import logging
 import os
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,14 +17,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 
 import gradio as gr  # noqa: E402
 
-from qa.index.build import BuildReport, build_index  # noqa: E402
-from qa.ingest.shown_names import markdown_code  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.fresh.fetch import Fetcher, Policy  # noqa: E402
-from qa.fresh.pages import Fetched, fetch_pages  # noqa: E402
-from .html import report_markdown  # noqa: E402
-from qa.search.retriever import Retriever  # noqa: E402
+from qa.fresh.pages import fetch_pages  # noqa: E402
+from qa.index.updater import Updater  # noqa: E402
 from qa.settings import Settings  # noqa: E402
+
+from .markdown import fetched_markdown, report_markdown  # noqa: E402
 from .uploads import save_uploads  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -40,15 +38,10 @@ class ArticleAdder:
     """Adds articles from the chat; ``on_change()`` gives the status line and source
     menu to show after the index changed."""
 
-    def __init__(self, retriever: Retriever, settings: Settings,
+    def __init__(self, updater: Updater, settings: Settings,
                  on_change: Callable[[], tuple]) -> None:
-        self.retriever, self.settings, self.on_change = retriever, settings, on_change
-        self.lock = threading.Lock()
+        self.updater, self.settings, self.on_change = updater, settings, on_change
         self._fetcher: Fetcher | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self.lock.locked()
 
     @property
     def fetcher(self) -> Fetcher:
@@ -95,55 +88,43 @@ class ArticleAdder:
     def _update(self, token: str,
                 save: Callable[[], tuple[list[str], tuple, tuple[str, ...]]],
                 progress) -> tuple:
-        """Check the token, take the lock, ``save()`` the articles (giving report lines,
-        refusals and the corpus paths saved), then update the index and report."""
+        """Check the token, take the update turn, ``save()`` the articles (giving report
+        lines, refusals and the corpus paths saved), then update the index and report."""
         expected = self.settings.upload_token
         if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
             return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
-        if not self.lock.acquire(blocking=False):
-            return BUSY, gr.skip(), gr.skip()
-        try:
-            notes, refused, saved = save()
-            if not saved:
-                return report_markdown(None, refused, notes), gr.skip(), gr.skip()
-            progress(0, desc="Reading articles")
-
-            def on_progress(done: int, total: int) -> None:
-                progress((done, total), desc="Embedding passages", unit="passages")
-
+        with self.updater.turn(wait=False) as mine:
+            if not mine:
+                return BUSY, gr.skip(), gr.skip()
             try:
-                report = self._build(on_progress)
-            except Exception as exc:  # the files are saved: say so, whatever went wrong
-                if not isinstance(exc, QAError):
-                    log.exception("updating the index after adding articles failed")
-                why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
-                return (f"⚠️ Saved {', '.join(saved)} in the corpus, but updating the index "
-                        f"failed: {why} They will be indexed by the next update that "
-                        "succeeds; the previous index is still serving.", gr.skip(), gr.skip())
-            return (report_markdown(report, refused, notes), *self.on_change())
-        except QAError as exc:
-            return f"⚠️ {exc}", gr.skip(), gr.skip()
-        except Exception:
-            log.exception("adding articles failed")
-            return f"⚠️ {SOMETHING_WRONG} The previous index is still serving.", gr.skip(), gr.skip()
-        finally:
-            self.lock.release()
+                return self._save_and_build(save, progress)
+            except QAError as exc:
+                return f"⚠️ {exc}", gr.skip(), gr.skip()
+            except Exception:
+                log.exception("adding articles failed")
+                return (f"⚠️ {SOMETHING_WRONG} The previous index is still serving.",
+                        gr.skip(), gr.skip())
 
-    def _build(self, progress=None) -> BuildReport:
-        report = build_index(self.settings.corpus_dir, settings=self.settings,
-                             embedder=self.retriever.embedder, progress=progress)
-        self.retriever.refresh()  # the chat switches to the new index only now
-        return report
+    def _save_and_build(self, save: Callable[[], tuple[list[str], tuple, tuple[str, ...]]],
+                        progress) -> tuple:
+        notes, refused, saved = save()
+        if not saved:
+            return report_markdown(None, refused, notes), gr.skip(), gr.skip()
+        progress(0, desc="Reading articles")
 
-    def build_when_free(self) -> BuildReport:
-        """An update for a background job: waits for the chat's update to finish."""
-        with self.lock:
-            return self._build()
+        def on_progress(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding passages", unit="passages")
 
-
-def fetched_markdown(fetched: Fetched) -> list[str]:
-    return [f"- **fetched** {markdown_code(s.url)} → {markdown_code(s.path)}"
-            + ("" if s.changed else " (unchanged)") for s in fetched.saved]
+        try:
+            report = self.updater.build(on_progress)  # the chat switches to it only now
+        except Exception as exc:  # the files are saved: say so, whatever went wrong
+            if not isinstance(exc, QAError):
+                log.exception("updating the index after adding articles failed")
+            why = str(exc) if isinstance(exc, QAError) else SOMETHING_WRONG
+            return (f"⚠️ Saved {', '.join(saved)} in the corpus, but updating the index "
+                    f"failed: {why} They will be indexed by the next update that "
+                    "succeeds; the previous index is still serving.", gr.skip(), gr.skip())
+        return (report_markdown(report, refused, notes), *self.on_change())
 
 
 def remove_uploaded(files: list) -> None:

@@ -173,6 +173,6 @@ def serve(settings: Settings) -> None:
     retriever = load_or_build(settings)
     chat = ChatApp(retriever, settings)
     app = build_app(retriever, settings, chat)
-    jobs.start(chat.adder, settings)
+    jobs.start(chat.updater, settings)
     print(f"News QA on http://{settings.host}:{settings.port}", flush=True)
     launch(app, settings)

@@ -14,10 +14,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 
 import gradio as gr  # noqa: E402
 
-from qa.index import annotation_sql  # noqa: E402
 from qa.answer.compose import answer  # noqa: E402
 from qa.errors import BadRequest, QAError  # noqa: E402
 from qa.search.filters import Filters  # noqa: E402
+from qa.index.updater import Updater  # noqa: E402
+
 from .add_panel import SOMETHING_WRONG, ArticleAdder  # noqa: E402
 from .html import answer_html, error_html  # noqa: E402
 from qa.search.retriever import Retriever  # noqa: E402
@@ -69,7 +70,10 @@ class ChatApp:
     def __init__(self, retriever: Retriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
-        self.adder = ArticleAdder(retriever, settings, self.index_state)
+        # One update at a time, shared by the add panel and the background jobs; readers
+        # switch to a new version once it is published.
+        self.updater = Updater(settings, embedder=retriever.embedder, after=retriever.refresh)
+        self.adder = ArticleAdder(self.updater, settings, self.index_state)
         self._check_lock = threading.Lock()
         self._checked = time.monotonic()
 
@@ -77,7 +81,7 @@ class ChatApp:
         """Pick up an index rebuilt by `qa index` while the app runs (checked every 5 s
         by one request at a time)."""
         with self._check_lock:
-            if time.monotonic() - self._checked < 5 or self.adder.busy:
+            if time.monotonic() - self._checked < 5 or self.updater.busy:
                 return
             self._checked = time.monotonic()
         self.retriever.refresh()
@@ -174,6 +178,4 @@ class ChatApp:
 
     def people(self) -> list[str]:
         """The people named in most articles, for the person filter."""
-        snap = self.retriever.snapshot
-        with snap.lock:
-            return annotation_sql.top_entities(snap.db, "person", limit=100)
+        return self.retriever.snapshot.top_entities("person", limit=100)

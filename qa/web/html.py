@@ -10,11 +10,8 @@ from html import escape
 from urllib.parse import urlparse
 
 from qa.answer.compose import Answer
-from qa.index.build import BuildReport
-from qa.ingest.shown_names import markdown_code, markdown_text
-from qa.ingest.corpus import Skipped
 from qa.answer.reader import Reading
-from qa.search.retriever import Hit
+from qa.search.hits import Hit
 from qa.ingest.split import sentence_spans
 
 CSS = """
@@ -175,22 +172,3 @@ def _passage(hit: Hit, reading: Reading | None, similarity: float, threshold: fl
     whole = (f"<details><summary>whole passage</summary>"
              f"{_paragraphs(_text_with_mark(text, marked))}</details>") if cut else ""
     return f'<div class="qa-passage">{score}{_paragraphs(body)}{whole}</div>'
-
-
-def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = (),
-                    notes: list[str] | None = None) -> str:
-    """The add-articles report: what was fetched (``notes``), added, changed, skipped
-    and why."""
-    # Names and reasons come from uploaded files: escaped so none can add a line or markup.
-    lines: list[str] = list(notes or [])
-    for skip in refused:
-        lines.append(f"- **refused** {markdown_code(skip.id)}: {markdown_text(skip.reason)}")
-    if report is not None:
-        for label, ids in (("added", report.added), ("updated", report.updated),
-                           ("removed", report.removed)):
-            lines.extend(f"- **{label}** {markdown_code(i)}" for i in ids)
-        lines.extend(f"- **skipped** {markdown_code(s.id)}: {markdown_text(s.reason)}"
-                     for s in report.skipped)
-        lines.append("")
-        lines.append(report.summary())
-    return "\n".join(lines) or "Nothing to do."

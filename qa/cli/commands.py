@@ -9,19 +9,15 @@ import json
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from qa.errors import QAError
-from qa.settings import Settings
 
-INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="Index folder (default: index/, or $QA_INDEX).",
-)
+from .ask import ask, quotes
+from .fresh import add, feeds, watch_
+from .options import INDEX_OPTION, echo_report, progress_bar, settings_for
 
 
 class _Group(click.Group):
@@ -50,30 +46,6 @@ def main(verbose: bool) -> None:
         warnings.filterwarnings("ignore")
 
 
-@contextmanager
-def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar (on a terminal, unless quiet) fed by the library's progress callback."""
-    from tqdm import tqdm
-
-    bar: tqdm | None = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
-        bar.update(done - bar.n)
-
-    try:
-        yield progress
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _settings(index_dir: Path | None, **overrides: object) -> Settings:
-    return Settings.from_env(index_dir=index_dir, **overrides)
-
-
 @main.command()
 @click.argument("corpus", required=False, type=click.Path(path_type=Path))
 @INDEX_OPTION
@@ -90,33 +62,11 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
 
     if corpus is None and ray_address and Path(ray_address).is_dir():
         corpus, ray_address = Path(ray_address), "local"  # `qa index --ray corpus/`
-    settings = _settings(index_dir)
-    with _progress_bar(quiet) as progress:
+    settings = settings_for(index_dir)
+    with progress_bar(quiet) as progress:
         report = build_index(corpus, settings=settings, full=full, progress=progress,
                              ray=ray_address)
-    _echo_report(report, as_json)
-
-
-def _echo_report(report, as_json: bool = False) -> None:
-    """A build report as `qa index` prints it."""
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
-        return
-    from qa.ingest.shown_names import shown as _shown  # names can hold newlines, bidi overrides
-
-    for label, ids in (("added", report.added), ("updated", report.updated),
-                       ("removed", report.removed)):
-        listed = [_shown(i) for i in ids[:10]]
-        if len(ids) > 10:
-            listed.append(f"... and {len(ids) - 10} more")
-        for item in listed:
-            click.echo(f"{label:8} {item}")
-    for skip in report.skipped:
-        click.echo(f"skipped  {_shown(skip.id)}: {_shown(skip.reason)}")
-    for dup in report.near_duplicates:
-        click.echo(f"near-dup {_shown(dup.id)}: same story as {_shown(dup.of)} "
-                   f"({dup.similarity:.0%} overlap)")
-    click.echo(report.summary())
+    echo_report(report, as_json)
 
 
 @main.command("eval")
@@ -137,25 +87,32 @@ def eval_(beir: Path | None, questions: Path | None, split: str | None, modes: t
           as_json: bool, index_dir: Path | None) -> None:
     """Measure retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
     and/or a --questions file, for each search mode."""
-    from qa.evaluation import data, measure
-    from qa.search.retriever import Retriever
+    from qa.evaluation import (
+        MODES,
+        collection_index,
+        evaluate_collection,
+        evaluate_questions,
+        load_collection,
+        load_questions,
+    )
+    from qa.search import Retriever
 
     if beir is None and questions is None:
         raise click.UsageError("give a BEIR folder, --questions FILE, or both")
-    chosen = tuple(modes) or measure.MODES
-    settings = _settings(index_dir)
+    chosen = tuple(modes) or MODES
+    settings = settings_for(index_dir)
     reports = []
     if beir is not None:
-        collection = data.load_collection(beir)
-        with _progress_bar(quiet) as progress:
-            where = data.collection_index(collection, settings, index_dir=index_dir,
-                                              progress=progress)
+        collection = load_collection(beir)
+        with progress_bar(quiet) as progress:
+            where = collection_index(collection, settings, index_dir=index_dir,
+                                     progress=progress)
         retriever = Retriever.load(settings=settings.with_(index_dir=where))
-        reports.append(measure.evaluate_collection(retriever, collection, chosen))
+        reports.append(evaluate_collection(retriever, collection, chosen))
     if questions is not None:
         retriever = Retriever.load(settings=settings)
-        reports.append(measure.evaluate_questions(
-            retriever, data.load_questions(questions, split),
+        reports.append(evaluate_questions(
+            retriever, load_questions(questions, split),
             questions.name + (f" ({split} half)" if split else ""), chosen))
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
@@ -171,7 +128,7 @@ def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
     """Show what the index manifest says."""
     from qa.index.versions import open_current
 
-    settings = _settings(index_dir)
+    settings = settings_for(index_dir)
     version = open_current(settings.index_dir, check_files=verify)
     m = version.manifest
     if as_json:
@@ -208,16 +165,19 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str | None,
           port: int | None, watch: bool | None, poll: float | None,
           allow_private: bool | None, concurrency: int | None) -> None:
     """Serve the web chat (indexing the corpus first if there is no index)."""
-    from qa.web.app import serve as serve_app
+    try:
+        from qa.web import serve as serve_app
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("gradio", "starlette"):
+            raise
+        raise click.ClickException(
+            "the web chat needs Gradio, which this install does not have - "
+            "install it with: pip install 'qa-news[web]'"
+        ) from None
+    serve_app(settings_for(index_dir, corpus_dir=corpus_dir, host=host, port=port,
+                           watch=watch, feed_poll_minutes=poll,
+                           fetch_allow_private=allow_private, concurrency=concurrency))
 
-    serve_app(_settings(index_dir, corpus_dir=corpus_dir, host=host, port=port, watch=watch,
-                        feed_poll_minutes=poll, fetch_allow_private=allow_private,
-                        concurrency=concurrency))
-
-
-# Asking (ask, quotes) and the commands that bring articles in from the web.
-from .ask import ask, quotes  # noqa: E402  (they use the helpers above)
-from .fresh import add, feeds, watch_  # noqa: E402
 
 for _command in (ask, quotes, add, feeds, watch_):
     main.add_command(_command)
