@@ -32,7 +32,7 @@ def add(urls: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None,
     from qa.fresh.pages import fetch_pages
 
     settings = settings_for(index_dir, corpus_dir=corpus_dir)
-    fetcher = Fetcher(Policy.fromsettings_for(settings, from_chat=False))
+    fetcher = Fetcher(Policy.from_settings(settings, from_chat=False))
     fetched = fetch_pages(urls, fetcher, settings)
     for line in fetched.lines():
         click.echo(line)
@@ -59,7 +59,7 @@ def feeds(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -
 def _fetcher(feed_list) -> object:
     from qa.fresh.fetch import Fetcher, Policy
 
-    return Fetcher(Policy.fromsettings_for(feed_list.settings, from_chat=False))
+    return Fetcher(Policy.from_settings(feed_list.settings, from_chat=False))
 
 
 @feeds.command("list")
