@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 from common import BBC, dev_questions, peak_rss_bytes, rss_bytes
+
 from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index
-from qa.index.vectors import faiss_index, store as vector_store
 from qa.embed.model import bundled_model_dir
+from qa.index.vectors import faiss_index
+from qa.index.vectors import store as vector_store
 from qa.index.versions import open_current
 
 

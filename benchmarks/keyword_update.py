@@ -36,8 +36,8 @@ def _phase(args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(args.code))
     sys.path.insert(1, str(HERE))
     import numpy as np
-
     from common import peak_rss_bytes, rss_bytes
+
     from qa import Article, Passage, Settings
     from qa.index import versions, writer
     from qa.index.writer import IndexWriter

@@ -28,9 +28,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+import qa.ingest.corpus  # noqa: E402
 from qa import Filters, Retriever, Settings, build_index  # noqa: E402
 from qa.embed.model import load_tokenizer  # noqa: E402
-import qa.ingest.corpus  # noqa: E402
 from qa.ingest.corpus import scan  # noqa: E402
 from qa.ingest.split import sentence_spans  # noqa: E402
 
@@ -136,8 +136,9 @@ def main() -> None:
                  "election campaign promises", "club manager transfer", "oil prices rise"] * 5
     broad = Filters(since="2001", until="2024")  # 23 of the 25 years
     for mode in ("hybrid", "dense", "bm25"):
-        plain = p50_ms(lambda q: retriever.search(q, 10, filters=Filters(mode=mode)), questions)
-        dated = p50_ms(lambda q: retriever.search(
+        plain = p50_ms(lambda q, mode=mode: retriever.search(q, 10, filters=Filters(mode=mode)),
+                       questions)
+        dated = p50_ms(lambda q, mode=mode: retriever.search(
             q, 10, filters=Filters(mode=mode, since=broad.since, until=broad.until)), questions)
         rows.append((f"{mode} query p50, no filter / broad date filter (target <= 2x)",
                      f"{plain:.1f} / {dated:.1f} ms = {dated / plain:.2f}x"))

@@ -11,15 +11,21 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from common import (dev_questions, folder_bytes, peak_rss_bytes, percentiles, rss_bytes,
-                    rss_split_bytes)
+from common import (
+    dev_questions,
+    folder_bytes,
+    peak_rss_bytes,
+    percentiles,
+    rss_bytes,
+    rss_split_bytes,
+)
 from synthetic import Generator, passage_texts, read_seed
+
 from qa import Article, Filters, Passage, Retriever, SentenceTransformerEmbedder, Settings
 from qa.index.vectors import faiss_index
-from qa.search.ranking import rank
 from qa.index.versions import open_current
 from qa.index.writer import IndexWriter
+from qa.search.ranking import rank
 
 PER_ARTICLE = 10  # synthetic passages per synthetic article
 CHUNK = 10_000
@@ -137,15 +143,16 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     parts: dict[str, list[float]] = {"vector_search": [], "bm25_search": []}
     for q, v in zip(asked, qv):
         t = time.perf_counter()
-        faiss_index.search(retriever.snapshot.vectors, v, settings.candidates, nprobe=settings.ann_nprobe)
+        faiss_index.search(retriever.snapshot.vectors, v, settings.candidates,
+                           nprobe=settings.ann_nprobe)
         parts["vector_search"].append(time.perf_counter() - t)
         t = time.perf_counter()
         retriever.snapshot.lexical.search(q, settings.candidates)
         parts["bm25_search"].append(time.perf_counter() - t)
     out.update({name: percentiles(ts) for name, ts in parts.items()})
     # Recall@10 of the product's dense ranking against an exact scan of the same vectors.
-    got = [[pid for pid, _ in rank(retriever.snapshot, retriever.embedder, retriever.settings, q, 10,
-                                  Filters(mode="dense"))] for q in asked]
+    got = [[pid for pid, _ in rank(retriever.snapshot, retriever.embedder, retriever.settings,
+                                  q, 10, Filters(mode="dense"))] for q in asked]
     ids, vecs = faiss_index.all_vectors(retriever.snapshot.vectors)
     want = _exact_top(vecs, ids, qv, 10)
     out["recall_at_10"] = float(np.mean([len(set(g) & set(w.tolist())) / 10

@@ -88,7 +88,8 @@ def read_seed(index_version: Path) -> Seed:
     """Real vectors (in passage id order) and sentences from a built BBC index version."""
     import blingfire
 
-    from qa.index.vectors import faiss_index, store as vector_store
+    from qa.index.vectors import faiss_index
+    from qa.index.vectors import store as vector_store
 
     ids, vecs = faiss_index.all_vectors(vector_store.load(index_version))
     order = np.argsort(ids)

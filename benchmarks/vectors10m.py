@@ -5,11 +5,13 @@ on one 24 GB machine? (issue 10; vectors only, no passage texts or BM25).
 
 Synthetic passage vectors are grown from a real BBC index (benchmarks/synthetic.py:
 real embeddings plus noise shaped like the data, so IVF sees real cluster structure).
-The index is the product's own (``qa.index.vectors.faiss_index.empty_ivf``: IVF-SQ8 with an HNSW coarse
+The index is the product's own (``qa.index.vectors.faiss_index.empty_ivf``: IVF-SQ8 with an
+HNSW coarse
 quantizer from ``COMPACT_MIN`` passages), filled in chunks. Queries are real questions
 (benchmarks/questions/*.jsonl and the BBC dev set) embedded by the real model. Prints
 build time, index bytes on disk, the serving process's resident memory after loading,
-dense p50/p95 through ``qa.index.vectors.faiss_index.search`` at ``Settings.ann_nprobe``, and Recall@10
+dense p50/p95 through ``qa.index.vectors.faiss_index.search`` at ``Settings.ann_nprobe``, and
+Recall@10
 against exact search over the same vectors (recomputed chunk by chunk).
 """
 
@@ -125,8 +127,8 @@ def main() -> None:
     served = json.loads(child.stdout.strip().splitlines()[-1])
     recall = np.mean([len(set(f) & set(t.tolist())) / 10
                       for f, t in zip(served["found"], truth)])
-    print(f"\n| passages | index | lists | build | on disk | serving RSS | dense p50 | "
-          f"dense p95 | Recall@10 vs exact |")
+    print("\n| passages | index | lists | build | on disk | serving RSS | dense p50 | "
+          "dense p95 | Recall@10 vs exact |")
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {n:,} | {built['kind']} (nprobe {settings.ann_nprobe}) | {built['nlist']:,} | "
           f"{built['build_s']:.0f} s (train {built['train_s']:.0f} s) | "

@@ -43,7 +43,8 @@ class Settings:
     # Files larger than this are skipped without being read whole.
     max_file_bytes: int = 20 * 1024 * 1024
     # Vector index: exact search below this many passages (a scan of 50k takes ~20 ms),
-    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see qa/index/vectors/faiss_index.py).
+    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see
+    # qa/index/vectors/faiss_index.py).
     ann_min_passages: int = 50_000
     ann_nprobe: int = 64
     # Search.

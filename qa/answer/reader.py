@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import Kind, Span, answer_spans, focus, question_kind
-from .answer_types import near as beside
 from qa.index.keyword.bm25 import Lexical
 from qa.ingest.split import sentence_spans
+
+from .answer_types import Kind, Span, answer_spans, focus, question_kind
+from .answer_types import near as beside
 
 #: Signals of a candidate sentence, in the order of ``WEIGHTS``.
 FEATURES = (

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 
 from qa.index.annotation_sql import StoredQuote
-from .answer_types import question_kind
-from .reader import Reading
+from qa.ingest.split import sentence_spans
 from qa.search.hits import Hit, hits_of
 from qa.search.snapshot import Snapshot
-from qa.ingest.split import sentence_spans
+
+from .answer_types import question_kind
+from .reader import Reading
 
 _WORD = re.compile(r"[a-z0-9]+")
 CANDIDATES = 30  # quotes compared with the topic: bounded work for prolific speakers

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .options import CORPUS_OPTION, INDEX_OPTION, echo_report, progress_bar, settings_for
 from qa.settings import Settings
+
+from .options import CORPUS_OPTION, INDEX_OPTION, echo_report, progress_bar, settings_for
 
 
 def _update_index(settings: Settings, quiet: bool) -> None:

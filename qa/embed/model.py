@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .batching import Batcher
 from qa.errors import ModelUnavailable
 from qa.settings import BUNDLED_MODEL, Settings
+
+from .batching import Batcher
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.index import versions
-from qa.index.build import Progress, build_index
 from qa.embed.model import sha256_file
 from qa.embed.protocol import Embedder
 from qa.errors import QAError
+from qa.index import versions
+from qa.index.build import Progress, build_index
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)

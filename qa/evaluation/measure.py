@@ -19,13 +19,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.search import ranking
 from qa.answer.compose import answer
-from .data import Collection, EvalDataError, Question
+from qa.search import ranking
 from qa.search.filters import Filters
 from qa.search.hits import Hit, hits_of
 from qa.search.retriever import Retriever
 from qa.settings import Mode
+
+from .data import Collection, EvalDataError, Question
 
 log = logging.getLogger(__name__)
 

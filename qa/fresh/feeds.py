@@ -16,16 +16,17 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from filelock import FileLock
 
 from qa.errors import FetchRefused
-from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from qa.ingest.corpus import Skipped
-from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal
 from qa.settings import Settings
+
+from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher
+from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal
 
 FEEDS_FILE = "feeds.json"
 
@@ -57,7 +58,7 @@ class Updated:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def parse_feed(text: str):
@@ -78,7 +79,8 @@ def discover(html: str, base: str) -> str | None:
         return None
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
-        if "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES and link.get("href"):
+        kind = (link.get("type") or "").lower()
+        if "alternate" in rel and kind in FEED_TYPES and link.get("href"):
             return urljoin(base, link.get("href").strip())
     return None
 

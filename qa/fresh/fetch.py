@@ -25,10 +25,11 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from .addresses import check_host, check_ip, host_port
 from qa.errors import AddressRefused, FetchRefused
-from qa.settings import Settings
 from qa.ingest.decode import decode
+from qa.settings import Settings
+
+from .addresses import check_host, check_ip, host_port
 
 USER_AGENT = "qa-news/0.1 (news question answering; +https://pypi.org/project/qa-news/)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")

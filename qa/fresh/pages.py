@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from qa.news.periods import iso_date
 from qa.errors import FetchRefused
-from .fetch import PAGE_TYPES, Fetcher
 from qa.ingest.corpus import Skipped
-from qa.settings import Settings
 from qa.ingest.decode import clean
+from qa.news.periods import iso_date
+from qa.settings import Settings
+
+from .fetch import PAGE_TYPES, Fetcher
 
 WEB_FOLDER = "web"
 MIN_WORDS = 15  # fewer is a menu, a login form or a paywall notice, not an article

@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.news.annotate import annotate
-from qa.ingest.near_duplicates import near_duplicates_signed, signature
 from qa.embed.model import SentenceTransformerEmbedder
 from qa.embed.protocol import Embedder
 from qa.errors import EmptyCorpus, IndexWriteFailed
 from qa.ingest.corpus import Article, scan
-from qa.settings import Settings
+from qa.ingest.near_duplicates import near_duplicates_signed, signature
 from qa.ingest.split import Passage, Splitter
+from qa.news.annotate import annotate
+from qa.settings import Settings
+
 from .compare import Comparison, Tally
 from .report import BuildReport
 from .writer import IndexWriter

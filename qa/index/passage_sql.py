@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import annotation_sql
-from qa.news.annotate import Annotations
 from qa.ingest.corpus import Article
 from qa.ingest.split import Passage
+from qa.news.annotate import Annotations
+
+from . import annotation_sql
 
 FILE = "passages.sqlite"
 
@@ -30,7 +31,8 @@ CREATE TABLE passages (
 CREATE INDEX passages_article ON passages(article_id);
 CREATE INDEX articles_date ON articles(date);
 """
-# Each article's MinHash signature (qa.ingest.near_duplicates), kept so a build compares only what is new.
+# Each article's MinHash signature (qa.ingest.near_duplicates), kept so a build compares only
+# what is new.
 # Created on open: tables written before it existed gain it, filled as they are next used.
 SIGNATURES = """
 CREATE TABLE IF NOT EXISTS signatures (article_id TEXT PRIMARY KEY, minhash BLOB NOT NULL);
@@ -116,7 +118,8 @@ class Table:
             yield from (text for _, text in rows)
 
     def article_text(self, article_id: str) -> str:
-        return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        row = self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0]
 
     def signatures(self, compute: Callable[[str], np.ndarray]) -> tuple[list[str], np.ndarray]:
         """``(article ids in order, their signatures as rows)``; ``compute(text)`` makes the

@@ -22,8 +22,8 @@ import numpy as np
 
 from qa.errors import QAError
 from qa.ingest.corpus import Article
-from qa.settings import Settings
 from qa.ingest.split import Passage
+from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 

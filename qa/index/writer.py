@@ -3,7 +3,8 @@
 The writer starts from the current version without copying anything: a build that
 changes nothing reads only the article hashes. The first change copies the passage table.
 The vectors and the keyword index are stored as a base plus what changed since
-(:mod:`qa.index.vectors.store`, :mod:`qa.index.keyword.bm25`): a version links the previous version's base
+(:mod:`qa.index.vectors.store`, :mod:`qa.index.keyword.bm25`): a version links the previous
+version's base
 files and writes only the new vectors, the removed ids and the new passages' postings,
 until the changes outgrow a share of the base. Linked files keep the checksums the
 previous manifest gave them.
@@ -21,11 +22,13 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from qa.index.keyword import bm25
-from . import passage_sql, versions
-from qa.index.vectors import faiss_index, store as vector_store
 from qa.embed.model import sha256_file
 from qa.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, QAError
+from qa.index.keyword import bm25
+from qa.index.vectors import faiss_index
+from qa.index.vectors import store as vector_store
+
+from . import passage_sql, versions
 
 log = logging.getLogger(__name__)
 

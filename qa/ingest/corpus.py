@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .formats import SUPPORTED, BadRecord, Record, parse
 from qa.settings import Settings
-from .decode import clean, decode, derive_title
 
-__all__ = ["Article", "Read", "Skipped", "Unchanged", "clean", "decode", "derive_title", "read_file", "scan"]
+from .decode import clean, decode, derive_title
+from .formats import SUPPORTED, BadRecord, Record, parse
+
+__all__ = ["Article", "Read", "Skipped", "Unchanged", "clean", "decode", "derive_title",
+           "read_file", "scan"]
 
 log = logging.getLogger(__name__)
 

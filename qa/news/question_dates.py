@@ -56,8 +56,9 @@ _SELF = _CASE.format(  # dates that need no preposition to be dates
     rf"|{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?"
     rf"|{_PART}{_FULL},?\s+(?:of\s+)?{_YEAR}"
     rf"|(?:the\s+)?{_SEASON}\s+(?:of\s+)?{_YEAR}") + _NO_COUNT
-_POINT = rf"(?:{_SELF}|{_CASE.format(_PART + _FULL)}{_NO_NAME}|{_CASE.format(_PART + _YEAR)}{_NO_COUNT}" \
-         rf"|{_CASE.format(_WEEKDAY)}{_NO_NAME})"
+_POINT = (rf"(?:{_SELF}|{_CASE.format(_PART + _FULL)}{_NO_NAME}"
+          rf"|{_CASE.format(_PART + _YEAR)}{_NO_COUNT}"
+          rf"|{_CASE.format(_WEEKDAY)}{_NO_NAME})")
 _NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
 _COUNT = "|".join(_NUMBER)

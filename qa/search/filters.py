@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import get_args
 
-from qa.news.periods import period
 from qa.errors import BadRequest
+from qa.news.periods import period
 from qa.settings import Mode
 
 

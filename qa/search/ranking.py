@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import fusion
-from qa.index.vectors import faiss_index
 from qa.embed.protocol import Embedder
-from .filters import Filters
+from qa.index.vectors import faiss_index
 from qa.settings import Settings
+
+from . import fusion
+from .filters import Filters
 from .snapshot import Snapshot
 
 Ranked = list[tuple[int, float]]  # (passage id, score), best first

@@ -14,15 +14,16 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from qa.index import versions
 from qa.embed.model import SentenceTransformerEmbedder
 from qa.embed.protocol import Embedder
 from qa.errors import BadRequest, EmptyQuestion, IndexMismatch, QAError
-from .filters import Filters
-from .ranking import rank
+from qa.index import versions
 from qa.settings import Settings
+
+from .filters import Filters
 from .hits import Hit, collapse_hits, hits_of
 from .news_order import newest_first
+from .ranking import rank
 from .snapshot import Snapshot, open_snapshot
 
 log = logging.getLogger(__name__)

@@ -12,18 +12,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from qa.index import annotation_sql, passage_sql, versions
-from qa.index.vectors import store as vector_store
 from qa.errors import IndexChanged, IndexCorrupt, IndexMismatch
-from .filters import Filters
+from qa.index import annotation_sql, passage_sql, versions
 from qa.index.keyword.bm25 import Lexical
+from qa.index.vectors import store as vector_store
+
+from .filters import Filters
 
 _ATTEMPTS = 3  # a version deleted while being opened: read the pointer again
 

@@ -51,7 +51,8 @@ class ArticleAdder:
         return self._fetcher
 
     # -- the two ways in --------------------------------------------------------------------
-    def add_articles(self, files: list | None, token: str, progress=gr.Progress()):
+    def add_articles(self, files: list | None, token: str,
+                     progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         """Save the uploaded files into the corpus and update the index; the report says
         what happened to each file. Gradio's temporary copies are deleted either way."""
         try:
@@ -67,7 +68,8 @@ class ArticleAdder:
         finally:
             remove_uploaded(files or [])
 
-    def add_urls(self, text: str | None, token: str, progress=gr.Progress()):
+    def add_urls(self, text: str | None, token: str,
+                 progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         """Fetch the article pages whose addresses are in ``text`` (one per line) into
         ``corpus/web/`` and update the index."""
         urls = [u for u in _URL_SPLIT.split(text or "") if u]

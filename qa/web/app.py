@@ -15,13 +15,14 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 
-from .handlers import FILE_TYPES, ChatApp, gr, status_line  # first: it keeps Gradio's analytics off
-from qa.index.build import build_index
 from qa.embed.model import SentenceTransformerEmbedder
 from qa.errors import IndexNotFound
-from .html import CSS
+from qa.index.build import build_index
 from qa.search.retriever import Retriever
 from qa.settings import Settings
+
+from .handlers import FILE_TYPES, ChatApp, gr, status_line  # first: it keeps Gradio's analytics off
+from .html import CSS
 
 log = logging.getLogger(__name__)
 

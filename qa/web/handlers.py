@@ -16,13 +16,13 @@ import gradio as gr  # noqa: E402
 
 from qa.answer.compose import answer  # noqa: E402
 from qa.errors import BadRequest, QAError  # noqa: E402
-from qa.search.filters import Filters  # noqa: E402
 from qa.index.updater import Updater  # noqa: E402
+from qa.search.filters import Filters  # noqa: E402
+from qa.search.retriever import Retriever  # noqa: E402
+from qa.settings import Settings  # noqa: E402
 
 from .add_panel import SOMETHING_WRONG, ArticleAdder  # noqa: E402
 from .html import answer_html, error_html  # noqa: E402
-from qa.search.retriever import Retriever  # noqa: E402
-from qa.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 
 from qa.answer.compose import Answer
 from qa.answer.reader import Reading
-from qa.search.hits import Hit
 from qa.ingest.split import sentence_spans
+from qa.search.hits import Hit
 
 CSS = """
 .qa-answer { scroll-margin-top: 12px; }
@@ -68,7 +68,8 @@ def _relevance(score: float, threshold: float) -> str:
 def _link(url: str | None) -> str:
     if not url or urlparse(url).scheme not in ("http", "https"):
         return ""
-    return f' · <a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">link</a>'
+    href = escape(url, quote=True)
+    return f' · <a href="{href}" target="_blank" rel="noopener noreferrer">link</a>'
 
 
 def _meta(hit: Hit) -> str:
@@ -96,7 +97,8 @@ def _answer_body(answer: Answer, threshold: float) -> str:
     if answer.understood:
         out.append(f'<p class="qa-understood">{escape(answer.understood)}</p>')
     if not answer.hits:
-        out.append(f'<p class="qa-none">Nothing in these articles matches “{escape(answer.question)}”'
+        asked = escape(answer.question)
+        out.append(f'<p class="qa-none">Nothing in these articles matches “{asked}”'
                    " with the current filters.</p>")
         return "".join(out)
     best = answer.best
@@ -111,7 +113,8 @@ def _answer_body(answer: Answer, threshold: float) -> str:
                    f"{', ' + escape(hit.date) if hit.date else ''}"
                    f"{', ' + escape(hit.source) if hit.source else ''}</p>")
     else:
-        out.append(f'<p class="qa-none">Nothing in these articles about “{escape(answer.question)}”.'
+        asked = escape(answer.question)
+        out.append(f'<p class="qa-none">Nothing in these articles about “{asked}”.'
                    " The nearest passages are below; they may not answer it.</p>")
     out.append(_timeline(answer))
     if answer.facets:

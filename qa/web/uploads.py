@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.ingest.formats import SUPPORTED
 from qa.ingest.corpus import Article, Skipped, read_file
+from qa.ingest.formats import SUPPORTED
 from qa.settings import Settings
 
 UPLOAD_FOLDER = "uploads"

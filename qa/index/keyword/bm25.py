@@ -33,7 +33,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from .segment import FIELDS, Segment, build as build_segment
+from .segment import FIELDS, Segment
+from .segment import build as build_segment
 
 _stemmer = Stemmer.Stemmer("english")
 _K1, _B = 1.5, 0.75

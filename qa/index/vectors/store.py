@@ -13,7 +13,8 @@ version stores
 and a reader opens the base, removes the removed ids and adds the added vectors, in
 memory (:func:`load`): the same index a full rebuild writes. A build writes only the
 small files, until the changes pass ``MERGE_SHARE`` of the base or the archive's size
-calls for another index kind (:func:`qa.index.vectors.faiss_index.refit_due`): then it writes a new base.
+calls for another index kind (:func:`qa.index.vectors.faiss_index.refit_due`): then it writes
+a new base.
 Ids in the added files are never live in the base (an id removed from the base may come
 back as a new passage: it is removed first, then added). A version without
 ``vectors.json`` (index format 3) is a base with nothing added or removed.
@@ -107,7 +108,8 @@ def update(previous: Path | None, folder: Path, changes: Changes, *, dim: int,
             base = stored.layout["base"]
             total = base - len(removed) + len(added_ids)
             churn = len(added_ids) + len(removed)
-            due = faiss_index.refit_due(stored.layout["kind"], total, stored.layout["nlist"], ann_min)
+            due = faiss_index.refit_due(stored.layout["kind"], total, stored.layout["nlist"],
+                                        ann_min)
             if churn <= max(MERGE_SHARE * (base - len(removed)), MERGE_MIN) and not due:
                 order = np.argsort(added_ids, kind="stable")
                 _write_delta(previous, folder, stored.layout, added_ids[order], added[order],
@@ -123,7 +125,8 @@ def update(previous: Path | None, folder: Path, changes: Changes, *, dim: int,
 
 def _write_base(index: faiss.Index, folder: Path) -> None:
     faiss_index.write(index, folder / BASE)
-    layout = {"base": int(index.ntotal), "total": int(index.ntotal), "kind": faiss_index.kind(index),
+    layout = {"base": int(index.ntotal), "total": int(index.ntotal),
+              "kind": faiss_index.kind(index),
               "nlist": faiss_index.nlist(index)}
     (folder / LAYOUT).write_text(json.dumps(layout))
 
