@@ -85,3 +85,20 @@ def test_errors_are_one_line_without_traceback(workdir: Path, args: tuple[str, .
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_without_gradio_says_which_extra_to_install(tmp_path: Path) -> None:
+    """The library and the CLI install without Gradio (it is the ``web`` extra)."""
+    code = ("import sys; sys.modules['gradio'] = None  # as if not installed\n"
+            "from qa.cli import main; main(['serve'], prog_name='qa')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1
+    assert "pip install 'qa-news[web]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_cli_and_watch_import_no_gradio() -> None:
+    code = ("import sys, qa.cli.commands, qa.fresh.watch, qa.index.updater\n"
+            "assert 'gradio' not in sys.modules, 'gradio imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

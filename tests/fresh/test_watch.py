@@ -1,108 +1,149 @@
-"""`qa watch`: the index follows the corpus folder, one build per burst of changes.
-Runs the real command (real model) in a subprocess, as a user would."""
+"""qa/fresh/watch.py on its own: which file events count, and the watcher's loop with a
+fake Updater on a real folder (watchfiles events, no model). The fake signals each build,
+so the tests wait on events; the end-to-end command is tests/cli/test_watch_command.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from qa.index import passage_sql
-from qa.index.passage_sql import article_ids
-from qa.index.versions import open_current
+from qa import Settings
+from qa.errors import QAError
+from qa.fresh.watch import _interesting, watch
+from qa.index.report import BuildReport
 
-from helpers.data import BBC, SEED
+HUNG = 120  # seconds without the awaited build: the watcher is stuck (not a speed limit)
 
 
-class Watcher:
-    def __init__(self, corpus: Path, index: Path) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "qa", "watch", str(corpus), "--index", str(index)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.lines: list[str] = []
-        self.index = index
-        threading.Thread(target=self._read, daemon=True).start()
+class FakeUpdater:
+    """Each ``update()`` records the corpus files present, then returns the next of
+    ``outcomes`` (a report, or an exception to raise; a report once they run out).
+    ``hold()`` keeps the next update waiting until ``release()``."""
 
-    def _read(self) -> None:
-        for line in self.proc.stdout:  # type: ignore[union-attr]
-            self.lines.append(line.rstrip("\n"))
+    def __init__(self, settings: Settings, outcomes: list | None = None) -> None:
+        self.settings = settings
+        self.outcomes = list(outcomes or [])
+        self.seen: list[set[str]] = []
+        self.built = threading.Condition()
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        self.gate.set()
 
-    def builds(self) -> int:
-        return sum("added," in line and "embedded" in line for line in self.lines)
+    def hold(self) -> None:
+        self.entered.clear()
+        self.gate.clear()
 
-    def wait_for(self, condition, timeout: float, what: str) -> float:
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if condition():
-                return time.monotonic() - started
-            assert self.proc.poll() is None, "\n".join(self.lines)
-            time.sleep(0.05)
-        raise AssertionError(f"{what} not within {timeout} s:\n" + "\n".join(self.lines))
+    def release(self) -> None:
+        self.gate.set()
 
-    def articles(self) -> set[str]:
-        try:
-            version = open_current(self.index, check_files=False)
-        except Exception:  # noqa: BLE001 - not built yet
-            return set()
-        import sqlite3
+    def update(self) -> BuildReport:
+        files = {p.name for p in self.settings.corpus_dir.iterdir()}
+        self.entered.set()
+        assert self.gate.wait(HUNG)
+        outcome = self.outcomes.pop(0) if self.outcomes else BuildReport(added=("x",))
+        with self.built:
+            self.seen.append(files)
+            self.built.notify_all()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
-        with sqlite3.connect(version.path / passage_sql.FILE) as db:
-            return set(article_ids(db))
+    def wait_for_builds(self, n: int) -> None:
+        with self.built:
+            assert self.built.wait_for(lambda: len(self.seen) >= n, HUNG), (
+                f"{n} builds expected, {len(self.seen)} seen")
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+
+class Reported:
+    """What the watcher passed to ``on_build``, as it arrives."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple] = []
+        self.arrived = threading.Condition()
+
+    def __call__(self, report, error) -> None:
+        with self.arrived:
+            self.items.append((report, error))
+            self.arrived.notify_all()
+
+    def wait_for(self, n: int) -> list[tuple]:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.items) >= n, HUNG), (
+                f"{n} reports expected, {len(self.items)} seen")
+            return list(self.items)
 
 
 @pytest.fixture
-def watcher(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    w = Watcher(corpus, tmp_path / "index")
-    w.wait_for(lambda: any(line.startswith("watching") for line in w.lines), 120,
-               "the first build")
-    yield w, corpus
-    w.stop()
+def running(settings: Settings):
+    """Start ``watch`` on a thread: ``start(updater)`` gives what it reports."""
+    settings.corpus_dir.mkdir(parents=True)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(updater: FakeUpdater) -> Reported:
+        reported = Reported()
+        thread = threading.Thread(target=watch, args=(updater, reported),
+                                  kwargs=dict(stop=stop, quiet_ms=50, debounce_ms=500),
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+        return reported
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(HUNG)
+        assert not thread.is_alive(), "the watcher did not stop"
 
 
-def test_adding_editing_and_deleting_files_updates_the_index_within_5_s(watcher) -> None:
-    w, corpus = watcher
-    assert w.articles() == {SEED.name}
-    story = BBC / "tech" / sorted(os.listdir(BBC / "tech"))[0]
-    shutil.copy(story, corpus / "new.txt")
-    took = [w.wait_for(lambda: "new.txt" in w.articles(), 5, "an added file indexed")]
-    # The report is printed just after the new version is switched to: wait for the line.
-    w.wait_for(lambda: "added    new.txt" in w.lines, 5, "the report of the added file")
-    assert "added    new.txt" in w.lines
-
-    builds = w.builds()
-    with (corpus / "new.txt").open("a") as fh:
-        fh.write("\nA late paragraph about the watched folder arrived.\n")
-    took.append(w.wait_for(lambda: w.builds() > builds and "updated  new.txt" in w.lines, 5,
-                           "an edited file re-indexed"))
-
-    (corpus / "new.txt").unlink()
-    took.append(w.wait_for(lambda: "new.txt" not in w.articles(), 5, "a deleted file removed"))
-    w.wait_for(lambda: "removed  new.txt" in w.lines, 5, "the report of the deleted file")
-    assert "removed  new.txt" in w.lines
-    print("seconds from change to index (add, edit, delete):", [round(t, 2) for t in took])
+@pytest.mark.parametrize(("name", "counts"), [
+    ("story.txt", True), ("story.MD", True), ("feed.jsonl", True), ("new-folder", True),
+    (".story.txt", False), ("story.txt.part", False), ("story.tmp", False), ("story.txt~", False),
+    ("photo.png", False), ("notes.docx", False),
+])
+def test_which_files_count(tmp_path: Path, name: str, counts: bool) -> None:
+    assert _interesting(str(tmp_path / "corpus" / name), tmp_path / "index") is counts
 
 
-def test_a_burst_of_100_files_is_one_or_two_builds(watcher) -> None:
-    w, corpus = watcher
-    before = w.builds()
-    stories = sorted(BBC.rglob("*.txt"))[:100]
-    assert len(stories) == 100
-    for n, story in enumerate(stories):
-        shutil.copy(story, corpus / f"burst-{n:03}.txt")
-    w.wait_for(lambda: len(w.articles()) >= 100, 120, "the burst indexed")
-    time.sleep(2)  # a third build would start within the debounce window
-    assert 1 <= w.builds() - before <= 2, "\n".join(w.lines)
+def test_the_index_inside_the_corpus_never_counts(tmp_path: Path) -> None:
+    index = tmp_path / "corpus" / "index"
+    assert not _interesting(str(index / "versions" / "v1" / "manifest.json"), index)
+    assert not _interesting(str(index / "passages.txt"), index)
+
+
+def test_a_build_first_then_one_per_change_each_outcome_reported(settings: Settings,
+                                                                 running) -> None:
+    report = BuildReport(added=("a.txt",))
+    updater = FakeUpdater(settings, [BuildReport(), report, QAError("disk full - free space"),
+                                     RuntimeError("boom")])
+    reported = running(updater)
+    updater.wait_for_builds(1)  # the first build, before any change
+    for n, name in enumerate(("a.txt", "b.txt", "c.txt"), start=2):
+        (settings.corpus_dir / name).write_text("A story.\n\nIt happened.")
+        updater.wait_for_builds(n)
+        assert name in updater.seen[-1]
+    assert reported.wait_for(4)[1:4] == [(report, None), (None, "disk full - free space"),
+                                         (None, "RuntimeError: boom")]
+    (settings.corpus_dir / "d.txt").write_text("Still watching.")  # it outlived the failures
+    updater.wait_for_builds(5)
+    assert "d.txt" in updater.seen[-1]
+
+
+def test_changes_made_during_a_build_make_one_next_build(settings: Settings, running) -> None:
+    updater = FakeUpdater(settings)
+    running(updater)
+    updater.wait_for_builds(1)
+    updater.hold()
+    (settings.corpus_dir / "first.txt").write_text("The first story.")
+    assert updater.entered.wait(HUNG)  # a build runs, held...
+    for n in range(20):  # ...while 20 more files arrive
+        (settings.corpus_dir / f"burst-{n:02}.txt").write_text(f"Story {n}.")
+    updater.release()
+    updater.wait_for_builds(3)
+    assert {f"burst-{n:02}.txt" for n in range(20)} <= updater.seen[2]  # all in the next one
+    # One more file: its build comes next, so the burst caused no build in between.
+    (settings.corpus_dir / "after.txt").write_text("After the burst.")
+    updater.wait_for_builds(4)
+    assert "after.txt" in updater.seen[3]
