@@ -138,7 +138,20 @@ def test_the_real_model_gives_the_same_vectors_batched_or_alone(real_embedder) -
     with ThreadPoolExecutor(12) as pool:
         together = np.stack(list(pool.map(real_embedder.embed_query, questions)))
     np.testing.assert_allclose(together, alone, atol=1e-5)
-    # Still cached: asking again hands back the very same vector.
-    assert real_embedder.embed_query(questions[0]) is real_embedder.embed_query(questions[0])
+
+
+def test_query_vectors_are_cached_until_the_cache_is_emptied(real_embedder) -> None:
+    question = "Which minister spoke about the harbour tunnel?"
     real_embedder.forget_queries()
-    assert real_embedder.embed_query(questions[0]) is not together[0]
+    encodes = real_embedder._batcher.calls
+    cached = real_embedder.embed_query(question)
+    assert real_embedder._batcher.calls == encodes + 1
+    # Cached: asking again hands back the very same vector, and encodes nothing.
+    assert real_embedder.embed_query(question) is cached
+    assert real_embedder._batcher.calls == encodes + 1
+    # Emptied: the next ask encodes again and gets a new vector with the same values.
+    real_embedder.forget_queries()
+    again = real_embedder.embed_query(question)
+    assert real_embedder._batcher.calls == encodes + 2
+    assert again is not cached
+    np.testing.assert_allclose(again, cached, atol=1e-6)
