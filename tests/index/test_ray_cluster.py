@@ -98,38 +98,69 @@ def test_ray_build_is_the_local_build_and_sends_only_what_changed(
     _same_index(local.index_dir, remote.index_dir)
 
 
-def _worker_pids(name: str) -> list[int]:
-    """Processes of the Ray actors running ``name`` (``MapWorker(MapBatches(_Embed))``)."""
-    found = []
+def _embed_workers() -> dict[int, str]:
+    """``{pid: process title}`` of the Ray actors embedding (``MapWorker(MapBatches(_Embed))``).
+    Ray titles an actor ``ray::MapWorker(...)`` while idle and adds the method it runs
+    (``ray::MapWorker(...).submit``) while it works on a batch."""
+    found = {}
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             except OSError:
                 continue
-            if name in cmd:
-                found.append(int(pid))
+            if cmd.startswith("ray::") and "_Embed" in cmd:
+                found[int(pid)] = cmd.strip("\0 ")
     return found
 
 
+def _busy(title: str) -> bool:
+    """An embedding actor running a batch (not idle, not loading the model)."""
+    method = title.rpartition(")")[2]
+    return method.startswith(".") and method != ".__init__"
+
+
+class _Watch(threading.Thread):
+    """Notes every embedding actor seen running a batch, until ``stop`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.busy: set[int] = set()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.busy.update(pid for pid, title in _embed_workers().items() if _busy(title))
+            self.stop.wait(0.02)
+
+
 def test_a_worker_killed_mid_build_is_retried(tmp_path: Path, cluster, real_embedder) -> None:
+    """SIGKILL an embedding actor while it works on a batch: Ray restarts it, the lost
+    batch is done again, and the index is the one a local build makes."""
     corpus = _corpus(tmp_path / "corpus", ("tech", "business"))
     local, remote = Settings(index_dir=tmp_path / "local"), Settings(index_dir=tmp_path / "ray")
     build_index(corpus, settings=local, embedder=real_embedder)
     done: list = []
-    progress: list[int] = []
     build = threading.Thread(target=lambda: done.append(build_index(
-        corpus, settings=remote, embedder=real_embedder, ray="local",
-        progress=lambda n, total: progress.append(n))))
+        corpus, settings=remote, embedder=real_embedder, ray="local")))
     build.start()
-    deadline = time.monotonic() + 120
-    while not (progress and progress[-1] > 0) and time.monotonic() < deadline:
-        time.sleep(0.05)  # the first embedded batch is back: the workers are embedding
-    victims = _worker_pids("_Embed")
-    assert victims, "no embedding worker found to kill"
-    os.kill(victims[0], signal.SIGKILL)
-    build.join(timeout=300)
-    assert done and done[0].embedded == len(_contents(local.index_dir)[0])
+    victim = None
+    while victim is None and build.is_alive():  # until an actor works on a batch
+        victim = next((pid for pid, title in _embed_workers().items() if _busy(title)), None)
+        time.sleep(0.01)
+    assert victim is not None, "the build ended before any worker was seen embedding"
+    before = set(_embed_workers())
+    os.kill(victim, signal.SIGKILL)  # mid-batch: its vectors of that batch are lost
+    watch = _Watch()
+    watch.start()
+    build.join()
+    watch.stop.set()
+    assert done, "the build did not finish"
+    # Retried: a restarted actor (a process that did not exist at the kill) took work...
+    assert watch.busy - before, "no restarted worker embedded anything"
+    assert victim not in _embed_workers()
+    # ...and every passage has its vector, as in a local build: the lost batch was redone.
+    assert done[0].embedded == len(_contents(local.index_dir)[0])
     _same_index(local.index_dir, remote.index_dir)
 
 
