@@ -1,5 +1,10 @@
 """The web chat as people and programs use it: a real server, headless Chromium,
-gradio_client and plain HTTP."""
+gradio_client and plain HTTP.
+
+Tests that only read share one app (``server``), whose index never changes; a test that
+changes the index (uploads, rebuilds) gets an app of its own (``own_server``), so no
+test depends on another having run, or not, before it.
+"""
 
 from __future__ import annotations
 
@@ -70,12 +75,25 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`python app.py` in a fresh folder holding only corpus/: it must index, then serve."""
+    """`python app.py` in a fresh folder holding only corpus/: it must index, then serve.
+    Shared by the tests that only read: none of them may change its index."""
     home = tmp_path_factory.mktemp("app")
     (home / "corpus").mkdir()
     shutil.copy(SEED, home / "corpus" / SEED.name)
     for path in sorted((BBC / "politics").glob("*.txt"))[:6]:  # answers with several cards
         shutil.copy(path, home / "corpus" / path.name)
+    proc, url = start_app(home, home / "index")
+    yield {"url": url, "home": home, "pid": proc.pid}
+    stop_app(proc)
+
+
+@pytest.fixture
+def own_server(server, tmp_path: Path):
+    """An app of this test's own, serving a copy of the shared app's corpus and index (no
+    indexing at start): whatever the test adds stays in its own folder."""
+    home = tmp_path / "own-app"
+    shutil.copytree(server["home"] / "corpus", home / "corpus")
+    shutil.copytree(server["home"] / "index", home / "index")
     proc, url = start_app(home, home / "index")
     yield {"url": url, "home": home, "pid": proc.pid}
     stop_app(proc)
@@ -95,12 +113,26 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
+def _page(browser, url: str):
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
     page = context.new_page()
-    page.goto(server["url"])
+    page.goto(url)
     page.wait_for_selector("#qa-question textarea")
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page on the shared app."""
+    context, page = _page(browser, server["url"])
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def own_page(browser, own_server):
+    """A page on this test's own app."""
+    context, page = _page(browser, own_server["url"])
     yield page
     context.close()
 
@@ -151,7 +183,8 @@ def test_ask_follow_up_and_unanswerable(page) -> None:
     assert page.locator("#qa-chat .qa-answer").last.locator(".qa-article").count() >= 1
 
 
-def test_upload_new_article_then_find_it(page, tmp_path: Path) -> None:
+def test_upload_new_article_then_find_it(own_page, tmp_path: Path) -> None:
+    page = own_page
     article = tmp_path / "robot chef; rm -rf.txt"
     article.write_text(
         "Robot chef opens noodle bar\n\nA robot chef opened a noodle bar in Leeds on Friday, "
@@ -192,7 +225,8 @@ def test_the_url_box_refuses_the_servers_own_address_and_says_why(page, server) 
     assert page.locator("#qa-status").inner_text() == before  # nothing changed
 
 
-def test_chat_keeps_answering_during_a_rebuild(browser, server, tmp_path: Path) -> None:
+def test_chat_keeps_answering_during_a_rebuild(browser, own_server, tmp_path: Path) -> None:
+    server = own_server
     batch = sorted((BBC / "politics").glob("*.txt"))[:60]
     context = browser.new_context()
     uploader, asker = context.new_page(), context.new_page()
@@ -332,19 +366,29 @@ def _cli_index(home: Path, index: Path) -> None:
                    check=True, capture_output=True, timeout=300)
 
 
-def test_running_app_picks_up_a_rebuild_made_with_the_cli(page, server) -> None:
+def test_running_app_picks_up_a_rebuild_made_with_the_cli(own_page, own_server) -> None:
     from gradio_client import Client
 
+    page, server = own_page, own_server
     home = server["home"]
     (home / "corpus" / "cli-added.txt").write_text(
         "Lighthouse keeper retires\n\nThe last lighthouse keeper on Fair Isle retired on "
         "Monday after 41 years tending the lamp.")
     before = page.locator("#qa-status").inner_text()
     _cli_index(home, home / "index")
-    time.sleep(6)  # the app looks for a new index version every 5 seconds
-    hits = Client(server["url"], verbose=False).predict(
-        "when did the lighthouse keeper retire?", 3, "hybrid", "", "", "", api_name="/search")
-    assert hits[0]["article_id"] == "cli-added.txt"
+    client = Client(server["url"], verbose=False)
+
+    def top() -> str:
+        hits = client.predict("when did the lighthouse keeper retire?", 3, "hybrid", "", "",
+                              "", api_name="/search")
+        return hits[0]["article_id"]
+
+    # The app looks for a new index version at most every 5 seconds, when asked: ask
+    # until it has switched (a guard against a hang, not a speed limit).
+    deadline = time.monotonic() + 300
+    while top() != "cli-added.txt":
+        assert time.monotonic() < deadline, "the app never switched to the CLI's rebuild"
+        time.sleep(1)
     # The page loaded before the rebuild: its status line follows on the next answer.
     ask(page, "when did the lighthouse keeper retire?")
     index = home / "index"
@@ -443,8 +487,10 @@ def test_the_lead_sentence_is_in_view_when_an_answer_arrives(browser, server, wi
     context.close()
 
 
-def test_the_chat_shows_the_date_range_the_timeline_and_the_speaker(page, tmp_path: Path) -> None:
-    """Last in this file: it adds two dated articles to the shared server."""
+def test_the_chat_shows_the_date_range_the_timeline_and_the_speaker(own_page,
+                                                                   tmp_path: Path) -> None:
+    """Two dated articles added to an app of its own."""
+    page = own_page
     for day, stage, text in (
             ("2026-01-05", "approved", "The council approved the harbour tunnel on Monday."),
             ("2026-01-21", "opens", "The harbour tunnel opened to traffic on Tuesday, a "
