@@ -3,9 +3,9 @@ change or disappear, with the events of a burst gathered into that one build.
 
 ``watchfiles`` (Rust ``notify``) delivers the events: it waits until the folder has been
 quiet for ``quiet_ms`` (at most ``debounce_ms`` after the first change) and hands over the
-whole batch; changes made while a build runs make up the next batch. Builds therefore
-never overlap, and 100 files copied at once cause one build, or two if the copy outlasts
-a build.
+whole batch; changes made while a build runs (the first one included: the folder is
+watched before it starts) make up the next batch. Builds therefore never overlap, and 100
+files copied at once cause one build, or two if the copy outlasts a build.
 """
 
 from __future__ import annotations
@@ -61,13 +61,17 @@ def watch(updater: Updater, on_build: Callable[[BuildReport | None, str | None],
             log.exception("watched build failed")
             on_build(None, f"{type(exc).__name__}: {exc}")
 
-    if initial:
-        run()
-
     def wanted(_change: object, path: str) -> bool:
         return _interesting(path, index_dir)
 
-    for _changes in watch_folder(corpus, watch_filter=wanted, debounce=debounce_ms,
-                                 step=quiet_ms, stop_event=stop, raise_interrupt=False,
-                                 ignore_permission_denied=True):
-        run()
+    # The folder is watched before the first build starts, so nothing written while it
+    # runs is missed: the first (possibly empty) batch comes after ``quiet_ms`` and starts
+    # it; after that, empty batches (timeouts with nothing new) are passed over.
+    pending_first = initial
+    for changes in watch_folder(corpus, watch_filter=wanted, debounce=debounce_ms,
+                                step=quiet_ms, stop_event=stop, raise_interrupt=False,
+                                ignore_permission_denied=True, rust_timeout=max(quiet_ms, 50),
+                                yield_on_timeout=True):
+        if changes or pending_first:
+            pending_first = False
+            run()

@@ -14,7 +14,7 @@ from qa.errors import QAError
 from qa.fresh.watch import _interesting, watch
 from qa.index.report import BuildReport
 
-HUNG = 120  # seconds without the awaited build: the watcher is stuck (not a speed limit)
+HUNG = 60  # seconds without the awaited build: the watcher is stuck (not a speed limit)
 
 
 class FakeUpdater:
@@ -147,3 +147,17 @@ def test_changes_made_during_a_build_make_one_next_build(settings: Settings, run
     (settings.corpus_dir / "after.txt").write_text("After the burst.")
     updater.wait_for_builds(4)
     assert "after.txt" in updater.seen[3]
+
+
+def test_a_change_made_during_the_first_build_is_not_lost(settings: Settings,
+                                                          running) -> None:
+    """The folder is watched before the first build starts: a file arriving while it runs
+    (after its scan) gets a build of its own, even if nothing changes after it."""
+    updater = FakeUpdater(settings)
+    updater.hold()
+    running(updater)
+    assert updater.entered.wait(HUNG)  # the first build has looked at the folder...
+    (settings.corpus_dir / "early.txt").write_text("Written during the first build.")
+    updater.release()  # ...and ends without it
+    updater.wait_for_builds(2)
+    assert "early.txt" not in updater.seen[0] and "early.txt" in updater.seen[1]
