@@ -43,6 +43,11 @@ class ModelUnavailable(QAError):
     pass
 
 
+class BadSetting(QAError, ValueError):
+    """A :class:`~qa.settings.Settings` value out of range; the message names the setting
+    and what it allows."""
+
+
 class BadRequest(QAError, ValueError):
     """A search request out of bounds: k, question length, mode, dates."""
 
