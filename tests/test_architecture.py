@@ -18,7 +18,7 @@ PACKAGE = ROOT / "qa"
 # flows ingest -> embed -> index -> search -> answer; news/ and fresh/ feed them; web/,
 # cli/ and evaluation/ are shells over the library).
 ORDER = ("errors", "settings", "news", "ingest", "embed", "index", "search", "answer",
-         "fresh", "evaluation", "web", "cli")
+         "fresh", "evaluation", "training", "web", "cli")
 # The only modules that speak SQL: the passage table and the annotation tables.
 TABLE_LAYER = ("qa/index/passage_sql.py", "qa/index/annotation_sql.py")
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|PRAGMA|REPLACE)\b"
