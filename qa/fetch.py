@@ -3,7 +3,8 @@
 Every request goes through :class:`Fetcher`, which enforces the :class:`Policy`:
 
 - ``http``/``https`` only; connect/read timeouts and a deadline for the whole response;
-- a size cap (a ``Content-Length`` over it is refused unread, a body stops at it);
+- a size cap (a ``Content-Length`` over it is refused unread, a body stops at it, and a
+  compressed body stops when its *decoded* size reaches it: see :mod:`qa.decoding`);
 - only the content types the caller accepts (HTML or text for pages, XML for feeds);
 - redirects followed by hand, at most ``max_redirects``, each hop checked again;
 - a polite pause between requests to the same host, a user agent naming the tool, and
@@ -26,6 +27,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from .addresses import check_host, check_ip, host_port
+from .decoding import ACCEPTED, Decoder, TooLarge, Undecodable
 from .errors import AddressRefused, FetchRefused
 from .settings import Settings
 from .text import decode
@@ -95,7 +97,8 @@ class Fetcher:
         self._hosts = _Hosts()
         p = self.policy
         self._client = httpx.Client(
-            follow_redirects=False, headers={"User-Agent": p.user_agent},
+            follow_redirects=False,
+            headers={"User-Agent": p.user_agent, "Accept-Encoding": ", ".join(ACCEPTED)},
             timeout=httpx.Timeout(p.timeout, connect=p.timeout),
         )
 
@@ -171,17 +174,24 @@ class Fetcher:
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchRefused(f"{url}: {int(declared) / 2**20:.1f} MB, over the "
                                f"{max_bytes / 2**20:g} MB limit - not downloaded")
+        try:
+            decoder = Decoder(response.headers.get("content-encoding", ""), max_bytes)
+        except Undecodable as exc:
+            raise FetchRefused(f"{url}: {exc} - skipped") from None
         body = bytearray()
         started = time.monotonic()
         try:
-            for chunk in response.iter_raw():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchRefused(f"{url}: larger than the {max_bytes / 2**20:g} MB "
-                                       "limit - stopped downloading")
+            for chunk in response.iter_raw():  # raw: decoded here, within the cap
+                body += decoder.feed(chunk)
                 if time.monotonic() - started > p.deadline:
                     raise FetchRefused(f"{url}: still downloading after {p.deadline:g} s "
                                        "- gave up")
+            body += decoder.flush()
+        except TooLarge:
+            raise FetchRefused(f"{url}: larger than the {max_bytes / 2**20:g} MB "
+                               "limit - stopped downloading") from None
+        except Undecodable as exc:
+            raise FetchRefused(f"{url}: {exc} - skipped") from None
         except httpx.TimeoutException:
             raise FetchRefused(f"{url}: the server stopped sending for "
                                f"{p.timeout:g} s - gave up") from None

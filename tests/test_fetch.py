@@ -270,3 +270,87 @@ def test_every_hostile_answer_is_one_clear_line_and_the_index_keeps_serving(
                               "", "", None, None)
     assert "Jaishankar" in history[-1]["content"]
     assert not (quick.corpus_dir / "web").exists()
+
+
+# -- compressed answers (issue 20, item 1) ---------------------------------------------------
+CODINGS = ["gzip", "deflate", *(["br"] if "br" in __import__("qa.decoding").decoding.ACCEPTED
+                                 else [])]
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_a_site_that_compresses_everything_is_read(site: Site, quick: Settings,
+                                                   coding: str) -> None:
+    from qa.decoding import ACCEPTED
+
+    site.compress = coding  # pages, robots.txt and error pages alike
+    site.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private\n",
+                                       headers={"Content-Type": "text/plain"})
+    site.page("/story", article_html("Minerals pact signed", BODY))
+    site.page("/private/memo", article_html("Memo", BODY))
+    fetched = fetch_pages([site.url(u) for u in ("/story", "/private/memo", "/gone")],
+                          cli_fetcher(quick), quick)
+    (saved,) = fetched.saved
+    record = json.loads((quick.corpus_dir / saved.path).read_text())
+    assert "secretariat will open in Ottawa" in record["text"]
+    reasons = [r.reason for r in fetched.refused]
+    assert "robots.txt does not allow" in reasons[0] and "HTTP 404" in reasons[1]
+    asked = site.requests[-1][1]["Accept-Encoding"]
+    assert asked == ", ".join(ACCEPTED) and coding in asked and "zstd" not in asked
+
+
+def test_a_gzip_bomb_stops_at_the_cap_on_its_decoded_size(site: Site, quick: Settings) -> None:
+    import tracemalloc
+
+    from webserver import bomb
+
+    site.routes["/bomb"] = Route(body=bomb(200 * 2**20), headers={
+        "Content-Type": "text/html", "Content-Encoding": "gzip"})  # 200 KB on the wire
+    fetcher = cli_fetcher(quick)
+    tracemalloc.start()
+    try:
+        fetched = fetch_pages([site.url("/bomb")], fetcher, quick)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (refused,) = fetched.refused
+    assert "larger than the 1 MB limit - stopped downloading" in refused.reason
+    assert peak < 16 * 2**20  # not 64 MB per network chunk, as inflating a chunk at once
+
+
+@pytest.mark.parametrize("coding, reason", [
+    ("zstd", "compressed as 'zstd', which this tool cannot read"),
+    ("gzip, gzip", "compressed 2 times over"),
+    ("gzip", "not valid gzip data"),
+])
+def test_a_body_that_cannot_be_decoded_is_refused_with_a_reason(site: Site, quick: Settings,
+                                                                coding: str, reason: str) -> None:
+    site.routes["/odd"] = Route(body=b"<html>plain, whatever the header says</html>",
+                                headers={"Content-Type": "text/html", "Content-Encoding": coding})
+    (refused,) = fetch_pages([site.url("/odd")], cli_fetcher(quick), quick).refused
+    assert reason in refused.reason
+
+
+def test_qa_add_and_feeds_work_against_a_server_that_compresses_everything(
+        site: Site, tmp_path: Path, monkeypatch, fake) -> None:
+    from click.testing import CliRunner
+
+    import qa.build
+    from qa.cli import main
+    from webserver import rss
+
+    monkeypatch.setattr(qa.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
+    monkeypatch.chdir(tmp_path)
+    site.compress = "gzip"
+    site.routes["/robots.txt"] = Route(body=b"User-agent: *\nAllow: /\n",
+                                       headers={"Content-Type": "text/plain"})
+    site.page("/minerals", article_html("Minerals alliance formed", BODY))
+    site.page("/news/1", article_html("Harbour tunnel opens", BODY.replace("lithium", "tin")))
+    site.feed("/feed.xml", rss([("s1", site.url("/news/1"), "Mon, 02 Feb 2026 09:00:00 GMT")]))
+    run = CliRunner().invoke
+    added = run(main, ["add", "-q", site.url("/minerals")])
+    assert added.exit_code == 0 and "1 added" in added.output, added.output
+    following = run(main, ["feeds", "add", site.url("/feed.xml")])
+    assert following.exit_code == 0 and "following" in following.output, following.output
+    updated = run(main, ["feeds", "update", "-q"])
+    assert updated.exit_code == 0 and "1 new or changed" in updated.output, updated.output
+    assert "1 added" in updated.output
