@@ -354,3 +354,41 @@ def test_qa_add_and_feeds_work_against_a_server_that_compresses_everything(
     updated = run(main, ["feeds", "update", "-q"])
     assert updated.exit_code == 0 and "1 new or changed" in updated.output, updated.output
     assert "1 added" in updated.output
+
+
+# -- addresses: IPv4 in IPv6 clothing, and DNS rebinding (issue 20, item 6) ------------------
+@pytest.mark.parametrize("ip, reached", [
+    ("64:ff9b::7f00:1", "loopback address 127.0.0.1"),  # NAT64
+    ("64:ff9b::a00:1", "private address 10.0.0.1"),
+    ("64:ff9b:1::a00:1", "address 64:ff9b:1::a00:1"),  # local-use NAT64
+    ("::127.0.0.1", "loopback address 127.0.0.1"),  # IPv4-compatible
+    ("::ffff:0:127.0.0.1", "loopback address 127.0.0.1"),  # IPv4-translated
+    ("::ffff:0:a9fe:a9fe", "link-local address 169.254.169.254"),
+    ("2002:7f00:1::1", "loopback address 127.0.0.1"),  # 6to4
+    ("2002:c0a8:101::1", "private address 192.168.1.1"),
+    ("fec0::1", "address fec0::1"),  # site-local
+    ("224.0.0.1", "address 224.0.0.1"),  # multicast
+])
+def test_private_addresses_in_ipv6_clothing_are_refused(ip: str, reached: str) -> None:
+    from qa.addresses import check_ip
+    from qa.errors import AddressRefused
+
+    with pytest.raises(AddressRefused, match=reached):
+        check_ip("http://x.test/", ip)
+
+
+@pytest.mark.parametrize("ip", ["8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::808:808",
+                                "2002:808:808::1", "2606:4700:4700::1111"])
+def test_public_addresses_pass_however_written(ip: str) -> None:
+    from qa.addresses import check_ip
+
+    check_ip("http://x.test/", ip)
+
+
+def test_a_nat64_url_of_the_servers_own_address_is_refused_from_the_chat(
+        site: Site, quick: Settings) -> None:
+    site.page("/story", article_html("Internal", BODY))
+    (refused,) = fetch_pages([f"http://[64:ff9b::7f00:1]:{site.port}/story"],
+                             chat_fetcher(quick), quick).refused
+    assert "loopback address 127.0.0.1 (inside 64:ff9b::7f00:1)" in refused.reason
+    assert site.paths() == []
