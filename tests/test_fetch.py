@@ -356,6 +356,30 @@ def test_qa_add_and_feeds_work_against_a_server_that_compresses_everything(
     assert "1 added" in updated.output
 
 
+# -- one deadline for the whole fetch (issue 20, item 2) -------------------------------------
+def test_headers_that_never_finish_end_within_the_deadline(site: Site, settings: Settings) -> None:
+    import threading
+
+    from webserver import trickle
+
+    # A read timeout longer than the pause between two bytes: only the deadline can end it.
+    patient = settings.with_(fetch_host_interval=0.0, fetch_timeout=10.0, fetch_deadline=3.0)
+    site.routes["/trickle"] = Route(raw=trickle(b"Content-Type: text/html\r\nX-Pad: " + b"a" * 99))
+    done: dict[str, object] = {}
+
+    def fetch() -> None:
+        done["fetched"] = fetch_pages([site.url("/trickle")], cli_fetcher(patient), patient)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(3.0 + 2.0)
+    assert not worker.is_alive(), "still waiting for the headers after the deadline + 2 s"
+    (refused,) = done["fetched"].refused  # type: ignore[attr-defined]
+    assert "no complete answer within 3 s - gave up" in refused.reason
+    assert time.monotonic() - started < 5.0
+
+
 # -- addresses: IPv4 in IPv6 clothing, and DNS rebinding (issue 20, item 6) ------------------
 @pytest.mark.parametrize("ip, reached", [
     ("64:ff9b::7f00:1", "loopback address 127.0.0.1"),  # NAT64
@@ -392,3 +416,24 @@ def test_a_nat64_url_of_the_servers_own_address_is_refused_from_the_chat(
                              chat_fetcher(quick), quick).refused
     assert "loopback address 127.0.0.1 (inside 64:ff9b::7f00:1)" in refused.reason
     assert site.paths() == []
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_never_connected_to(
+        site: Site, quick: Settings, monkeypatch) -> None:
+    import socket
+    import sys
+
+    real = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):  # public when checked, loopback afterwards
+        if host == "rebind.test":
+            checking = sys._getframe(1).f_globals.get("__name__") == "qa.addresses"
+            return real("1.1.1.1" if checking else "127.0.0.1",
+                        port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    site.page("/admin", article_html("Admin", BODY))
+    fetched = fetch_pages([f"http://rebind.test:{site.port}/admin"], chat_fetcher(quick), quick)
+    assert not fetched.saved
+    assert site.paths() == []  # not one blind request reached the loopback server
