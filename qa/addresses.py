@@ -30,6 +30,9 @@ def check_host(url: str, host: str, port: int, *, exempt: bool) -> tuple[str, ..
 
 def host_port(url: str) -> tuple[str, int]:
     """``(host, port)`` of an http(s) URL, or why it is not one to fetch."""
+    if len(url) > MAX_URL_CHARS:
+        raise FetchRefused(f"{url[:60]}…: the address is {len(url):,} characters long - at "
+                           f"most {MAX_URL_CHARS:,}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchRefused(f"{url}: only http and https addresses can be fetched")
@@ -43,6 +46,8 @@ def host_port(url: str) -> tuple[str, int]:
         raise FetchRefused(f"{url}: the port is not a number between 0 and 65535") from None
     return parts.hostname, port
 
+
+MAX_URL_CHARS = 8192  # what servers commonly accept in a request line
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix (RFC 6052)
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use prefix (RFC 8215)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 
 from . import notes, speakers
-from .errors import BadRequest
+from .errors import BadRequest, bounded, prefix
 from .filters import Filters
 from .intent import read_question
 from .reader import Reading, read
 from .search import Hit, Retriever, naming_all, published_first
 from .when import reference_date
 
+# The days "last week" may count from: every relative date stays inside the calendar.
+FIRST_AS_OF, LAST_AS_OF = date(1800, 1, 1), date(9000, 12, 31)
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|what of|and what|and how|why|how come|tell me more|more)\b"
@@ -245,10 +247,19 @@ def answer(
 
 def _reference(as_of: date | str | None, newest: date | None) -> date:
     if isinstance(as_of, str):
+        as_of = bounded("as_of", as_of).strip() or None  # type: ignore[union-attr]
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
+    if isinstance(as_of, str):
         try:
-            return date.fromisoformat(as_of.strip())
+            as_of = date.fromisoformat(as_of)
         except ValueError:
-            raise BadRequest(f"as_of must be a date as YYYY-MM-DD, not {as_of[:20]!r}") from None
+            raise BadRequest(f"as_of must be a date as YYYY-MM-DD, not {prefix(as_of)}") from None
+    if as_of is not None and not isinstance(as_of, date):
+        raise BadRequest(f"as_of must be a date as YYYY-MM-DD, not {type(as_of).__name__}")
+    if as_of is not None and not FIRST_AS_OF <= as_of <= LAST_AS_OF:
+        # "last week" from 1 January of year 1 is before the calendar begins.
+        raise BadRequest(f"as_of must be a day from {FIRST_AS_OF} to {LAST_AS_OF}, not {as_of}")
     return as_of or reference_date(newest, date.today())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from functools import partial
@@ -25,6 +26,9 @@ from .settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
+_WHOLE = re.compile(r"-?[0-9]{1,11}")
+# Messages a conversation keeps (the browser sends them all with every question).
+MAX_HISTORY = 60
 FILE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 CANDIDATE_EXAMPLES = (
     "What did Gor and Jaishankar discuss?",
@@ -41,8 +45,10 @@ def status_line(retriever: Retriever) -> str:
             f"model {m['identity']['model']} · built {m['built_at'].replace('T', ' ')}")
 
 
-def _clean(value: str | None) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _clean(value: object) -> object:
+    """Text stripped (empty: None); anything else as it came, for the library to refuse
+    (a number or a dict for ``since`` must not quietly mean "no filter")."""
+    return value.strip() or None if isinstance(value, str) else value
 
 
 def _whole(value: object) -> int:
@@ -50,8 +56,8 @@ def _whole(value: object) -> int:
     :class:`BadRequest` (the library checks the range)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
-        return int(value)
+    if isinstance(value, str) and len(value) < 12 and _WHOLE.fullmatch(value.strip()):
+        return int(value)  # ASCII digits only: "²" is a digit to str.isdigit, not to int
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise BadRequest(f"k must be a whole number, not {str(value)[:20]!r}")
@@ -101,7 +107,7 @@ class ChatApp:
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
                 k: float, since: str, until: str, source: str | None, shown: str | None,
                 person: str | None = None, as_of: str | None = None):
-        history = list(history or [])
+        history = list(history or [])[-MAX_HISTORY:] if isinstance(history, list) else []
         question = message.strip() if isinstance(message, str) else ""
         if not question:
             return history, "", previous_query, gr.skip(), gr.skip(), gr.skip()

@@ -45,6 +45,9 @@ class Settings:
     # Bounds on what a caller controls: every entry point refuses more, with a clear error.
     max_k: int = 100
     max_question_chars: int = 1000
+    # Every other text a caller gives (since, until, source, person, as_of, mode, a quoted
+    # name): longer is refused with a short prefix of it, never echoed whole.
+    max_field_chars: int = 200
     mode: Mode = "hybrid"
     candidates: int = 100
     # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (README, "How good is

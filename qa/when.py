@@ -113,7 +113,10 @@ def read_time(question: str, as_of: date) -> TimeRange | None:
             latest = True
             spans.append(m.span())
             continue
-        found = _range(m, as_of)
+        try:
+            found = _range(m, as_of)
+        except (OverflowError, ValueError):  # "last 999 years" from the 1800s: no such day
+            continue
         if found is None:
             continue
         first, last = found
@@ -241,7 +244,7 @@ def _shift_months(day: date, months: int) -> date:
             return date(year, month + 1, min(day.day, last))
         except ValueError:
             continue
-    raise AssertionError("unreachable")
+    raise ValueError(f"{day} shifted by {months} months is outside the calendar")
 
 
 def _shift_years(day: date, years: int) -> date:

@@ -156,3 +156,90 @@ def test_the_answer_api_gives_the_lead_and_clear_errors(retriever: Retriever) ->
     assert result["lead"]["answer"] == "4 February" and len(result["hits"]) == 3
     with pytest.raises(gr.Error, match="k must be a whole number from 1 to 100"):
         chat.api_answer("Gor", 10**9)
+
+
+# -- every text field is bounded and typed (issue 20, items 3 and 7) -------------------------
+FIELDS = ("mode", "since", "until", "source", "person", "as_of")
+
+
+def _api_call(chat: ChatApp, field: str, value: object):
+    args = {"question": "What did Gor and Jaishankar discuss?", "k": 3, field: value}
+    return chat.api_answer(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_100_mb_in_any_field_is_one_short_line_at_once(retriever: Retriever, field: str) -> None:
+    import time
+
+    import gradio as gr
+
+    chat = ChatApp(retriever, retriever.settings)
+    huge = "2024-01-01" + "x" * 100 * 2**20
+    started = time.monotonic()
+    with pytest.raises(gr.Error) as refused:
+        _api_call(chat, field, huge)
+    assert time.monotonic() - started < 1.0
+    message = refused.value.message
+    assert f"{field} is {len(huge):,} characters long - at most 200" in message
+    assert len(message) < 200 and "\n" not in message
+    history, *_ = chat.respond("What did Gor say?", [], None, *(
+        huge if name == field else default for name, default in (
+            ("mode", "hybrid"), ("k", 3), ("since", ""), ("until", ""), ("source", None),
+            ("shown", None), ("person", None), ("as_of", None))))
+    assert "characters long - at most 200" in history[-1]["content"]
+    assert len(history[-1]["content"]) < 1000
+
+
+@pytest.mark.parametrize("field, value", [("since", 2024), ("until", {"a": 1}), ("source", 7),
+                                          ("person", ["Gor"]), ("as_of", 20260130),
+                                          ("mode", 3)])
+def test_a_field_of_the_wrong_type_is_refused_not_ignored(retriever: Retriever, field: str,
+                                                         value: object) -> None:
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match=f"{field} must be"):
+        _api_call(ChatApp(retriever, retriever.settings), field, value)
+
+
+def test_odd_digits_and_days_before_the_calendar_are_clear_errors(retriever: Retriever) -> None:
+    from qa.adder import SOMETHING_WRONG
+
+    chat = ChatApp(retriever, retriever.settings)
+    asked = [chat.respond("Who did Jaishankar meet last week?", [], None, "hybrid", k, "", "",
+                          None, None, None, as_of)[0][-1]["content"]
+             for k, as_of in (("²", None), ("٣", None), (3, "0001-01-01"), (3, "9999-12-31"))]
+    assert "k must be a whole number" in asked[0] and "k must be a whole number" in asked[1]
+    assert "as_of must be a day from 1800-01-01" in asked[2]
+    assert "as_of must be a day from 1800-01-01" in asked[3]
+    assert not any(SOMETHING_WRONG in a for a in asked)
+
+
+def test_the_url_box_and_the_token_are_bounded(retriever: Retriever) -> None:
+    import time
+
+    guarded = retriever.settings.with_(upload_token="s3cret")
+    adder = ChatApp(retriever, guarded).adder
+    started = time.monotonic()
+    assert "At most 20 addresses" in adder.add_urls("a " * 50 * 2**20, "s3cret")[0]
+    assert time.monotonic() - started < 1.0
+    assert "must be given as text" in adder.add_urls({"url": "x"}, "s3cret")[0]
+    assert "longer than 2,048 characters" in adder.add_urls("https://e.com/" + "a" * 3000,
+                                                            "s3cret")[0]
+    for token in ({"x": 1}, 7, "s" * 10**7):
+        assert "Wrong upload token" in adder.add_urls("https://example.com/a", token)[0]
+
+
+def test_cli_options_are_bounded_too(retriever: Retriever, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    monkeypatch.setattr(Retriever, "load", classmethod(lambda cls, **kwargs: retriever))
+    index = str(retriever.settings.index_dir)
+    run = CliRunner().invoke
+    for option in ("--since", "--until", "--source", "--person", "--as-of"):
+        result = run(main, ["ask", "Gor?", option, "x" * 5000, "--index", index])
+        assert result.exit_code != 0 and "characters long - at most 200" in result.output, option
+        assert len(result.output.strip().splitlines()) == 1 and len(result.output) < 300
+    quotes = run(main, ["quotes", "G" * 5000, "--index", index])
+    assert quotes.exit_code != 0 and "name is 5,000 characters long" in quotes.output
