@@ -88,10 +88,12 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
         # The browser sends the token with its uploads too (see UploadGate).
         token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
+        # Updates run one at a time (the adder's lock), but a second caller must reach the
+        # handler to be told so at once, not wait in Gradio's queue behind a long fetch.
         add.click(chat.adder.add_articles, [files, token], [report, status, source],
-                  api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+                  api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
         fetch.click(chat.adder.add_urls, [urls, token], [report, status, source],
-                    api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+                    api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
         for handler, name in ((chat.api_search, "search"), (chat.api_answer, "answer")):
             gr.api(handler, api_name=name, concurrency_limit=answering, concurrency_id="chat")
     return app

@@ -4,6 +4,7 @@ and writing an index onto a disk that fails."""
 from __future__ import annotations
 
 import errno
+import json
 from pathlib import Path
 
 import numpy as np
@@ -243,3 +244,37 @@ def test_cli_options_are_bounded_too(retriever: Retriever, monkeypatch) -> None:
         assert len(result.output.strip().splitlines()) == 1 and len(result.output) < 300
     quotes = run(main, ["quotes", "G" * 5000, "--index", index])
     assert quotes.exit_code != 0 and "name is 5,000 characters long" in quotes.output
+
+
+# -- the chat's updates (issue 20, item 2): served in this process -------------------------
+def test_a_second_update_is_told_one_is_running_while_a_fetch_hangs(
+        retriever: Retriever) -> None:
+    import threading
+    import time
+
+    from inprocess import events, run_event, serving
+    from qa.adder import BUSY
+    from webserver import Route, Site, trickle
+
+    settings = retriever.settings.with_(fetch_allow_private=True, fetch_deadline=8.0,
+                                        fetch_host_interval=0.0)
+    with Site() as slow, serving(retriever, settings) as (app, base):
+        slow.routes["/page"] = Route(raw=trickle(b"Content-Type: text/html\r\n" * 10, 1.0))
+        (fetch,) = events(app, "add_urls")
+        first: dict = {}
+        hanging = threading.Thread(target=lambda: first.update(result=run_event(
+            base, fetch, [slow.url("/page"), ""], "first")), daemon=True)
+        hanging.start()
+        while not slow.requests:  # the first update is fetching
+            time.sleep(0.1)
+        started = time.monotonic()
+        status, second = run_event(base, fetch, ["https://example.com/story", ""], "second")
+        assert time.monotonic() - started < 3 and hanging.is_alive()
+        assert status == 200 and BUSY in json.dumps(second["output"], ensure_ascii=False)
+        # Questions are answered meanwhile, and the hanging fetch ends by its deadline.
+        (ask,) = [i for i, f in app.fns.items() if f.api_name == "search"]
+        status, found = run_event(base, ask, ["Gor", 3, "hybrid", "", "", "", ""], "asker")
+        assert status == 200 and found["success"]
+        hanging.join(8.0 + 2.0 + 2.0)
+        assert not hanging.is_alive()
+        assert "no complete answer within 8 s" in json.dumps(first["result"][1])
