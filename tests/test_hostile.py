@@ -480,3 +480,59 @@ def test_an_upload_refusal_gives_the_right_reason(tmp_path: Path) -> None:
     assert "unsupported file type .exe" in reasons["报告.exe"]
     assert "unsupported file type (none)" in reasons["noext"]
     assert reasons["!!!.txt"] == "the file name has no letters or digits - rename it and upload again"
+
+
+# -- issue 20, item 5: a symbolic link loop is that file's skip line -----------------------
+def _loops(corpus: Path) -> None:
+    (corpus / "self.txt").symlink_to("self.txt")
+    (corpus / "ping.txt").symlink_to("pong.txt")
+    (corpus / "pong.txt").symlink_to("ping.txt")
+
+
+def test_a_symlink_loop_is_a_skip_line_not_a_failed_build(settings: Settings, fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    _loops(corpus)
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == ("good.txt",)
+    reasons = _reasons(report)
+    for name in ("self.txt", "ping.txt", "pong.txt"):
+        assert reasons[name].startswith("symbolic link loop"), reasons
+
+
+def test_a_symlink_loop_does_not_stop_the_watcher(settings: Settings, fake) -> None:
+    import threading
+    import time
+
+    from qa.watch import watch
+
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    _loops(corpus)
+    seen: list = []
+    stop = threading.Event()
+    worker = threading.Thread(target=watch, args=(settings, lambda r, e: seen.append((r, e))),
+                              kwargs=dict(embedder=fake, stop=stop, quiet_ms=50,
+                                          debounce_ms=200), daemon=True)
+    worker.start()
+    try:
+        for _ in range(200):
+            if seen:
+                break
+            time.sleep(0.05)
+        (first, error), = seen
+        assert error is None and first.added == ("good.txt",)
+        (corpus / "later.txt").write_text("Bakery opens\n\nA bakery opened on Friday in town.\n")
+        (corpus / "loop2.txt").symlink_to("loop2.txt")
+        for _ in range(200):
+            if len(seen) > 1 and any(r and "later.txt" in r.added for r, _ in seen[1:]):
+                break
+            time.sleep(0.05)
+        assert [e for _, e in seen] == [None] * len(seen), seen
+        assert any(r and "later.txt" in r.added for r, _ in seen[1:]), seen
+        assert "symbolic link loop" in _reasons(seen[-1][0])["loop2.txt"]
+    finally:
+        stop.set()
+        worker.join(10)
