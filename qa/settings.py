@@ -92,6 +92,8 @@ class Settings:
     # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Any other request to the app (a question with its conversation): more is a 413.
+    max_request_bytes: int = 8 * 1024 * 1024
     upload_token: str | None = field(default=None, repr=False)
 
     def with_(self, **changes: object) -> Settings:

@@ -19,6 +19,7 @@ from .chat import FILE_TYPES, ChatApp, gr, status_line  # first: it keeps Gradio
 from .build import build_index
 from .embed import SentenceTransformerEmbedder
 from .errors import IndexNotFound
+from .gate import TOKEN_COOKIE, ApiGate
 from .render import CSS
 from .search import Retriever
 from .settings import Settings
@@ -119,7 +120,6 @@ SHOW_LEAD_JS = """() => { setTimeout(() => {
   const last = answers[answers.length - 1];
   if (last) last.scrollIntoView({block: 'start', behavior: 'instant'});
 }, 50); return []; }"""
-TOKEN_COOKIE = "qa_upload_token"
 TOKEN_COOKIE_JS = (f"(t) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(t) + "
                    "'; path=/; SameSite=Strict'; return []; }")
 
@@ -158,8 +158,16 @@ async def _discard_body(receive, limit: int = 16 * 2**20) -> None:
 def launch(app: gr.Blocks, settings: Settings, **overrides: object):
     """Start serving with the safe defaults (loopback, no share link, size limits)."""
     app.queue(api_open=False, default_concurrency_limit=1)
+    events = app.fns  # every event of the page, by number: what /queue/join may name
+    public = {f.api_name for f in events.values() if f.api_visibility == "public" and f.api_name}
+    gate = Middleware(
+        ApiGate, token=settings.upload_token, public=public, events=set(events),
+        public_events={i for i, f in events.items() if f.api_name in public},
+        gated={i for i, f in events.items()
+               if getattr(f.fn, "__name__", None) in ("add_articles", "add_urls")},
+        max_body=settings.max_request_bytes)
     options = dict(
-        app_kwargs={"middleware": [Middleware(UploadGate, token=settings.upload_token)]},
+        app_kwargs={"middleware": [Middleware(UploadGate, token=settings.upload_token), gate]},
         server_name=settings.host, server_port=settings.port, share=False,
         max_file_size=settings.max_upload_bytes, enable_monitoring=False, show_error=False,
         blocked_paths=[str(settings.index_dir.resolve()), str(settings.corpus_dir.resolve())],

@@ -246,7 +246,148 @@ def test_cli_options_are_bounded_too(retriever: Retriever, monkeypatch) -> None:
     assert quotes.exit_code != 0 and "name is 5,000 characters long" in quotes.output
 
 
-# -- the chat's updates (issue 20, item 2): served in this process -------------------------
+# -- Gradio's own routes (issue 20, items 2 and 4): served in this process ------------------
+def _fill(template: str, target: str) -> list[str]:
+    """Concrete paths for a route template: URL parameters become ``target``, API names
+    the gated events, a public one and an unknown one."""
+    import re
+
+    paths = [template]
+    for name in re.findall(r"\{([^}]+)\}", template):
+        if name.endswith(":path"):
+            values = [target]
+        elif name == "api_name":
+            values = ["add_articles", "add_urls", "search", "no_such_api"]
+        else:
+            values = ["1"]
+        paths = [p.replace("{" + name + "}", v) for p in paths for v in values]
+    return paths
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("token", ["s3cret", None])
+def test_no_gradio_route_writes_fetches_or_indexes_for_an_anonymous_caller(
+        retriever: Retriever, tmp_path: Path, monkeypatch, token: str | None) -> None:
+    """Every /gradio_api route Gradio registers, listed from the app, called anonymously
+    with a URL wherever it takes a path and file entries that name a URL: nothing is
+    fetched, written or indexed (with a token); nothing is fetched (without)."""
+    import httpx
+    import safehttpx
+
+    from inprocess import events, routes, serving
+    from webserver import Route, Site
+
+    # Gradio refuses loopback URLs itself; the canary stands in for any public site.
+    monkeypatch.setattr(safehttpx, "is_public_ip", lambda ip: True)
+    temp = tmp_path / "gradio-temp"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(temp))
+    settings = retriever.settings.with_(upload_token=token)
+    corpus = _files(settings.corpus_dir)
+    with Site() as canary, serving(retriever, settings) as (app, base):
+        canary.routes["/x.txt"] = Route(body=b"Planted\n\nA planted story about a harbour.",
+                                        headers={"Content-Type": "text/plain"})
+        target = canary.url("/x.txt")
+        entry = {"path": target, "url": target, "orig_name": "x.txt", "size": 40,
+                 "meta": {"_type": "gradio.FileData"}}
+        gated = events(app, "add_articles", "add_urls")
+        before = _files(temp) if temp.exists() else set()
+        scanned, errors = [], []
+        with httpx.Client(timeout=10) as client:
+            for template, methods in routes(app):
+                if not template.startswith("/gradio_api/"):
+                    continue
+                for path in _fill(template, target):
+                    for method in sorted(methods):
+                        bodies: list[dict] = [{}]
+                        if method == "POST":
+                            bodies = [{"json": {"data": [[entry], target], "fn_index": event,
+                                                "session_hash": "scan", "trigger_id": None,
+                                                "event_data": None}} for event in gated]
+                            bodies.append({"files": {"files": ("x.txt", b"Planted story."),
+                                                     "audio": ("a.wav", b"RIFF....WAVE")}})
+                        for body in bodies:  # streamed: some routes never end (events)
+                            with client.stream(method, base.rstrip("/") + path, **body) as r:
+                                status = r.status_code
+                            scanned.append((method, path))
+                            if status >= 500:
+                                errors.append((method, path, status))
+            # Let any job the queue took run (it would fetch or save now).
+            with client.stream("GET", base + "gradio_api/queue/data",
+                               params={"session_hash": "scan"}, timeout=3) as stream:
+                try:
+                    for _ in stream.iter_lines():
+                        pass
+                except httpx.HTTPError:  # the time is up, or the server closed the stream
+                    pass
+        assert len({p for _, p in scanned}) > 40  # every route, not a hand-picked few
+        assert canary.requests == []  # nothing fetched a URL
+        assert errors == []  # unknown API names and events are 404s, not 500s
+        if token:
+            assert (_files(temp) if temp.exists() else set()) == before  # nothing written
+        assert _files(settings.corpus_dir) == corpus  # nothing added to the corpus
+
+
+def test_unknown_api_names_and_events_are_404(retriever: Retriever) -> None:
+    import httpx
+
+    from inprocess import serving
+
+    with serving(retriever, retriever.settings) as (app, base):
+        for path, body in (("gradio_api/call/no_such_api", {"data": []}),
+                           ("gradio_api/call/add_articles", {"data": [None, ""]}),
+                           ("gradio_api/call/search", {"data": [], "fn_index": 10**6}),
+                           ("gradio_api/queue/join", {"data": [], "fn_index": 10**6,
+                                                      "session_hash": "x"})):
+            answer = httpx.post(base + path, json=body, timeout=10)
+            assert answer.status_code == 404, (path, answer.status_code, answer.text)
+        assert httpx.get(base + "gradio_api/file=http://example.com/", timeout=10
+                         ).status_code == 404
+        assert httpx.post(base + "gradio_api/process_recording", timeout=10).status_code == 404
+        # What the page and the API clients use still works.
+        assert httpx.get(base + "gradio_api/info", timeout=10).status_code == 200
+        assert httpx.post(base + "gradio_api/call/search", json={
+            "data": ["Gor", 3, "hybrid", "", "", "", ""]}, timeout=10).status_code == 200
+
+
+def _rss() -> int:
+    import os
+
+    for line in Path(f"/proc/{os.getpid()}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_100_mb_in_a_request_is_refused_at_once_and_costs_no_memory(
+        retriever: Retriever) -> None:
+    import time
+
+    import httpx
+
+    from inprocess import serving
+
+    def body():  # streamed: the test itself never holds the 100 MB either
+        yield b'{"data": ["Gor", 3, "hybrid", "'
+        block = b"x" * 2**20
+        for _ in range(100):
+            yield block
+        yield b'", "", "", ""], "session_hash": "big"}'
+
+    with serving(retriever, retriever.settings) as (app, base):
+        before = _rss()
+        for path in ("gradio_api/queue/join", "gradio_api/call/search"):
+            started = time.monotonic()
+            answer = httpx.post(base + path, content=body(), timeout=30,
+                                headers={"Content-Type": "application/json"})
+            assert time.monotonic() - started < 1.5
+            assert answer.status_code == 413 and "over 8 MB" in answer.text
+            assert len(answer.text) < 200
+        assert _rss() - before < 50 * 2**20
+
+
 def test_a_second_update_is_told_one_is_running_while_a_fetch_hangs(
         retriever: Retriever) -> None:
     import threading
