@@ -233,6 +233,9 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
         clean = True  # nothing of the file being read was skipped
         first_seen: dict[str, str] = {}  # body hash -> article id
         present: set[str] = set()
+        # A new copy of a text the index holds under another id waits until the scan is
+        # over: the indexed copy (which may come later in path order) stays the original.
+        held: list[Article] = []
         for item in scan(corpus, settings, stamps):
             if isinstance(item, Unchanged):  # not read: its indexed articles, as they were
                 ids = of_file.get(item.rel, [])
@@ -258,20 +261,17 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
                     under = (f"{item.id}#", f"{item.id}/")
                     present.update(i for i in stored if i == item.id or i.startswith(under))
                 continue
-            original = first_seen.setdefault(item.body_hash, item.id)
-            if original != item.id:
+            if item.body_hash not in first_seen and stored.get(item.id) != item.content_hash:
+                if writer.body_owners().get(item.body_hash, item.id) != item.id:
+                    clean = False
+                    held.append(item)
+                    continue
+            if not _take(item, first_seen, tally, present, stored, window):
                 clean = False
-                tally.skipped.append(Skipped(item.id, f"duplicate of {original}"))
-                continue
-            present.add(item.id)
-            known = stored.get(item.id)
-            if known == item.content_hash:
-                tally.unchanged += 1
-                continue
-            window.append(item)
-            (tally.updated if known else tally.added).append(item.id)
-            if len(window) >= (SPLIT_WINDOW if cluster else 1):
+            elif len(window) >= (SPLIT_WINDOW if cluster else 1):
                 sync()
+        for item in held:  # the copies the index holds came first, if they are still there
+            _take(item, first_seen, tally, present, stored, window)
         sync()
         removed = sorted(set(stored) - present)
         for article_id in removed:
@@ -298,6 +298,24 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
         )
     return _finish(tally, writer, tuple(removed), embedded, started, version.name,
                    version.manifest["index_type"], version.manifest["counts"])
+
+
+def _take(item: Article, first_seen: dict[str, str], tally: _Tally, present: set[str],
+          stored: dict[str, str], window: list[Article]) -> bool:
+    """Count ``item`` in (queued in ``window`` when new or changed), or as a duplicate of
+    the first article with its text (then False)."""
+    original = first_seen.setdefault(item.body_hash, item.id)
+    if original != item.id:
+        tally.skipped.append(Skipped(item.id, f"duplicate of {original}"))
+        return False
+    present.add(item.id)
+    known = stored.get(item.id)
+    if known == item.content_hash:
+        tally.unchanged += 1
+        return True
+    window.append(item)
+    (tally.updated if known else tally.added).append(item.id)
+    return True
 
 
 def _finish(

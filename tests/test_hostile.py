@@ -536,3 +536,31 @@ def test_a_symlink_loop_does_not_stop_the_watcher(settings: Settings, fake) -> N
     finally:
         stop.set()
         worker.join(10)
+
+
+# -- issue 20, item 7: the first indexed copy of a text stays the original -------------------
+def test_a_later_exact_copy_that_sorts_first_does_not_replace_the_indexed_original(
+        settings: Settings, fake) -> None:
+    import json
+
+    from qa import Retriever
+
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    story = "The harbour reopened on Monday after the storm, officials said on the quay."
+    (corpus / "wire.json").write_text(json.dumps({
+        "title": "Harbour reopens", "source": "Harbour Gazette",
+        "url": "https://gazette.example/harbour", "text": story}))
+    assert build_index(corpus, settings=settings, embedder=fake).added == ("wire.json",)
+    (corpus / "aaa-copy.txt").write_text(f"Stolen headline\n\n{story}\n")  # sorts first
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == () and report.removed == ()
+    assert _reasons(report) == {"aaa-copy.txt": "duplicate of wire.json"}
+    (hit,) = Retriever.load(settings=settings, embedder=fake).search("harbour reopened", 1)
+    assert (hit.article_id, hit.title, hit.source, hit.url) == (
+        "wire.json", "Harbour reopens", "Harbour Gazette", "https://gazette.example/harbour")
+    again = build_index(corpus, settings=settings, embedder=fake)  # no flip-flop
+    assert (again.added, again.removed) == ((), ())
+    (corpus / "wire.json").unlink()  # the original gone: the copy takes its place
+    last = build_index(corpus, settings=settings, embedder=fake)
+    assert last.added == ("aaa-copy.txt",) and last.removed == ("wire.json",)
