@@ -437,3 +437,14 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_is_never_connected_to(
     fetched = fetch_pages([f"http://rebind.test:{site.port}/admin"], chat_fetcher(quick), quick)
     assert not fetched.saved
     assert site.paths() == []  # not one blind request reached the loopback server
+
+
+# -- issue 20, item 7: a canonical URL must be on the page's own site, port included --------
+def test_a_canonical_url_on_another_port_is_not_believed(site: Site, quick: Settings) -> None:
+    other = f"http://127.0.0.1:{site.port + 1}/story"
+    site.page("/copy", article_html("Copy", BODY, canonical=other))
+    site.page("/moved", article_html("Moved", BODY.replace("twelve", "nine"),
+                                     canonical=site.url("/moved?utm_source=x")))
+    saved = fetch_pages([site.url("/copy"), site.url("/moved")], cli_fetcher(quick), quick).saved
+    assert [s.url for s in saved] == [site.url("/copy"), site.url("/moved")]
+    assert saved[0].path != article_path(canonical_url(other))
