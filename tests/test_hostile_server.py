@@ -419,3 +419,21 @@ def test_a_second_update_is_told_one_is_running_while_a_fetch_hangs(
         hanging.join(8.0 + 2.0 + 2.0)
         assert not hanging.is_alive()
         assert "no complete answer within 8 s" in json.dumps(first["result"][1])
+
+
+def test_the_add_report_for_10000_records_is_summed_up(retriever: Retriever,
+                                                       tmp_path: Path) -> None:
+    """Counts first, then the first few of each kind - not 10,000 lines (issue 20, item 7)."""
+    records = [json.dumps({"id": f"r{n}", "text": f"Council meeting number {n} approved "
+                           f"budget line {n * 7} for the harbour district on Monday."})
+               for n in range(10_000)]
+    records += ['{"id": "r1", "text": "twin id"}'] * 30  # skipped: a repeated id
+    upload = _upload(tmp_path, "minutes.jsonl", "\n".join(records))
+    report, *_ = ChatApp(retriever, retriever.settings).adder.add_articles([str(upload)], "")
+    lines = report.splitlines()
+    assert lines[0].startswith("10000 added, 0 updated")
+    assert sum(line.startswith("- **added**") for line in lines) == 10
+    assert "- … and 9,990 more added" in lines
+    assert sum(line.startswith("- **skipped**") for line in lines) == 10
+    assert "- … and 20 more skipped" in lines
+    assert len(report) < 5000
