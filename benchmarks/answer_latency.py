@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/answer_latency.py [--index DIR]
 
 Indexes BBC news + the sample article with the real model into DIR (reused by later
-runs, shared with benchmarks/fit_reader.py). One user: `qa.answer.answer` in process for
+runs, shared with benchmarks/fit_reader.py). One user: `qa.answer.compose.answer` in process for
 every distinct question of the dev set and benchmarks/questions/answers.jsonl, each asked
 once (cold: no cached query vector). Many users: the real app (`python app.py`) on that
 index, and 16 `gradio_client` users calling `/answer` at once, 3 rounds, distinct
@@ -32,7 +32,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import BBC, DEV_QUESTIONS, loadavg, require  # noqa: E402
 from fit_reader import ANSWERS, index  # noqa: E402
 
-from qa.answer import answer  # noqa: E402
+from qa.answer.compose import answer  # noqa: E402
 
 
 def _questions() -> list[str]:

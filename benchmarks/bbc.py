@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 from common import BBC, dev_questions, peak_rss_bytes, rss_bytes
-from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index, vectors, vectorstore
-from qa.embed import bundled_model_dir
-from qa.versions import open_current
+
+from qa import Filters, Retriever, SentenceTransformerEmbedder, Settings, build_index
+from qa.embed.model import bundled_model_dir
+from qa.index.vectors import faiss_index
+from qa.index.vectors import store as vector_store
+from qa.index.versions import open_current
 
 
 class LookupEmbedder:
@@ -54,7 +56,7 @@ def _corpus(work: Path, articles: int | None) -> tuple[Path, Path, int]:
 
 def _passages(index_dir: Path) -> tuple[np.ndarray, list[str], np.ndarray]:
     version = open_current(index_dir)
-    ids, vecs = vectors.all_vectors(vectorstore.load(version.path))
+    ids, vecs = faiss_index.all_vectors(vector_store.load(version.path))
     order = np.argsort(ids)
     ids, vecs = ids[order], vecs[order]
     db = sqlite3.connect(f"file:{version.path / 'passages.sqlite'}?mode=ro", uri=True)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from qa import Retriever, Settings
-from qa.answer import answer
+from qa.answer.compose import answer
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news" / "dev-questions.jsonl"
 if not DEV.exists():

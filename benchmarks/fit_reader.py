@@ -1,4 +1,4 @@
-"""Fit and measure the reader's weights (qa/reader.py WEIGHTS, BIAS).
+"""Fit and measure the reader's weights (qa/answer/reader.py WEIGHTS, BIAS).
 
     .venv/bin/python benchmarks/fit_reader.py [--index DIR]
 
@@ -30,7 +30,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import BBC, DEV_QUESTIONS, require  # noqa: E402
 
 from qa import Retriever, Settings, build_index  # noqa: E402
-from qa.reader import FEATURES, candidates  # noqa: E402
+from qa.answer.reader import FEATURES, candidates  # noqa: E402
 
 SAMPLE = HERE.parent / "corpus" / "2026-01-30-jaishankar-gor.txt"
 ANSWERS = HERE / "questions" / "answers.jsonl"

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from qa import Settings, build_index  # noqa: E402
-from qa.display import shown  # noqa: E402
+from qa.ingest.shown_names import shown  # noqa: E402
 
 GOOD = "Harbour reopens\n\nThe harbour reopened on {day} after the storm, officials said.\n"
 

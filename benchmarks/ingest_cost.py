@@ -18,9 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import BBC, require  # noqa: E402
 
-from qa import Settings, SentenceTransformerEmbedder, build, build_index  # noqa: E402
-from qa.annotate import Annotations, annotate  # noqa: E402
-from qa.versions import open_current  # noqa: E402
+from qa import SentenceTransformerEmbedder, Settings, build_index  # noqa: E402
+from qa.index import build
+from qa.index.versions import open_current  # noqa: E402
+from qa.news.annotate import Annotations, annotate  # noqa: E402
 
 
 def timed_build(corpus: Path, embedder, on: bool) -> tuple[float, float, dict]:

@@ -36,10 +36,11 @@ def _phase(args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(args.code))
     sys.path.insert(1, str(HERE))
     import numpy as np
-
     from common import peak_rss_bytes, rss_bytes
-    from qa import Article, Passage, Settings, versions, writer
-    from qa.writer import IndexWriter
+
+    from qa import Article, Passage, Settings
+    from qa.index import versions, writer
+    from qa.index.writer import IndexWriter
 
     index = args.work / "index"
     spent = {"keyword": 0.0, "vectors": 0.0}
@@ -56,9 +57,9 @@ def _phase(args: argparse.Namespace) -> dict:
     if hasattr(writer, "_write_bm25"):  # the previous design: one bm25s index, rebuilt
         writer._write_bm25 = timed(writer._write_bm25, "keyword")
     else:
-        writer.lexical.update = timed(writer.lexical.update, "keyword")
+        writer.bm25.update = timed(writer.bm25.update, "keyword")
     if hasattr(writer, "vectorstore"):  # vectors as a base plus changes (format 4)
-        writer.vectorstore.update = timed(writer.vectorstore.update, "vectors")
+        writer.vector_store.update = timed(writer.vector_store.update, "vectors")
     out: dict = {"phase": args.phase}
     started = time.perf_counter()
     if args.phase == "build":
@@ -67,7 +68,7 @@ def _phase(args: argparse.Namespace) -> dict:
         seed = args.seed / "versions" / versions.read_pointer(args.seed)[0]  # any format
         out.update(build(seed, index, args.passages))
     elif args.phase == "serve":
-        from qa.snapshot import Snapshot
+        from qa.search.snapshot import Snapshot
 
         snap = Snapshot.read(versions.open_current(index))
         out["passages"] = len(snap.ids)

@@ -3,7 +3,8 @@
 Generates templated one-line news blurbs that differ by a word or a number - they share
 many minhash buckets without being the same story, the case that made the old scan
 quadratic (2k records 6.3 s, 5k 57 s, 10k unfinished) - plus some real near-copies, and
-times ``qa.dedupe.near_duplicates`` on each size. Run: ``python benchmarks/near_dup.py
+times ``qa.ingest.near_duplicates.near_duplicates`` on each size. Run:
+``python benchmarks/near_dup.py
 [sizes...]`` (default 2k 10k 100k). Target: 100k records in under 30 s.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.dedupe import MAX_COMPARISONS, near_duplicates  # noqa: E402
+from qa.ingest.near_duplicates import MAX_COMPARISONS, near_duplicates  # noqa: E402
 
 CITIES = ["Leeds", "Cardiff", "Derby", "York", "Bath", "Hull", "Perth", "Truro", "Ely", "Wells"]
 EVENTS = ["a fire", "a crash", "a flood", "a storm", "a protest", "a strike"]

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import BBC, DEV_QUESTIONS, SHARED, require  # noqa: E402
 
 from qa import Retriever, Settings, build_index  # noqa: E402
-from qa.answer import answer  # noqa: E402
-from qa.evaluate import article_metrics, doc_id  # noqa: E402
+from qa.answer.compose import answer  # noqa: E402
+from qa.evaluation.measure import article_metrics, doc_id  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "benchmarks" / "questions" / "news.jsonl"
@@ -92,7 +92,7 @@ def time_queries(retriever: Retriever, dates: bool, timed: bool | None = None) -
     a time expression; None: all)."""
     from datetime import date
 
-    from qa.when import read_time
+    from qa.news.question_dates import read_time
     queries = {json.loads(line)["_id"]: json.loads(line)["text"]
                for line in (TIME / "queries.jsonl").read_text().splitlines() if line.strip()}
     qrels: dict[str, dict[str, int]] = {}
@@ -141,10 +141,10 @@ def main() -> None:
     print("\nquestions without time expressions, dates on vs off")
     print(f"BBC dev (15), Hit@5:      {dev_hit5(retriever, True):.3f} vs "
           f"{dev_hit5(retriever, False):.3f}")
-    from qa import evaldata
+    from qa.evaluation.data import collection_index, load_collection
 
-    time_index = evaldata.collection_index(evaldata.load_collection(TIME), Settings(),
-                                           index_dir=args.index.parent / "time-index")
+    time_index = collection_index(load_collection(TIME), Settings(),
+                                  index_dir=args.index.parent / "time-index")
     only_time = Retriever.load(time_index)
     for timed, name in ((False, "without time words"), (True, "with time words"),
                         (None, "all")):

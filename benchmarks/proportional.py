@@ -28,11 +28,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+import qa.ingest.corpus  # noqa: E402
 from qa import Filters, Retriever, Settings, build_index  # noqa: E402
-from qa.embed import load_tokenizer  # noqa: E402
-import qa.ingest  # noqa: E402
-from qa.ingest import scan  # noqa: E402
-from qa.split import sentence_spans  # noqa: E402
+from qa.embed.model import load_tokenizer  # noqa: E402
+from qa.ingest.corpus import scan  # noqa: E402
+from qa.ingest.split import sentence_spans  # noqa: E402
 
 BBC = HERE.parent / "tests" / "data" / "bbc-news" / "news"
 PER_ARTICLE = 4  # paragraphs of ~150 word pieces: about 3.3 passages an article
@@ -107,13 +107,13 @@ def main() -> None:
     files, scan_s = timed(lambda: sum(1 for _ in scan(corpus.resolve(), settings)))
     rows.append(("reading every file (`scan`, for comparison)", f"{scan_s:.2f} s, {files:,} files"))
     read = {"files": 0}
-    real_read = qa.ingest.read_file
+    real_read = qa.ingest.corpus.read_file
 
     def counted(*a):
         read["files"] += 1
         return real_read(*a)
 
-    qa.ingest.read_file = counted  # files a build reads: new or changed since they were read
+    qa.ingest.corpus.read_file = counted  # files a build reads: new or changed since they were read
 
     def build(label: str, extra_text: str = "") -> tuple:
         read["files"] = 0
@@ -136,8 +136,9 @@ def main() -> None:
                  "election campaign promises", "club manager transfer", "oil prices rise"] * 5
     broad = Filters(since="2001", until="2024")  # 23 of the 25 years
     for mode in ("hybrid", "dense", "bm25"):
-        plain = p50_ms(lambda q: retriever.search(q, 10, filters=Filters(mode=mode)), questions)
-        dated = p50_ms(lambda q: retriever.search(
+        plain = p50_ms(lambda q, mode=mode: retriever.search(q, 10, filters=Filters(mode=mode)),
+                       questions)
+        dated = p50_ms(lambda q, mode=mode: retriever.search(
             q, 10, filters=Filters(mode=mode, since=broad.since, until=broad.until)), questions)
         rows.append((f"{mode} query p50, no filter / broad date filter (target <= 2x)",
                      f"{plain:.1f} / {dated:.1f} ms = {dated / plain:.2f}x"))

@@ -1,4 +1,4 @@
-"""Speaker attribution of ``qa.quotes.find_quotes`` against hand-checked gold quotes.
+"""Speaker attribution of ``qa.news.quotes.find_quotes`` against hand-checked gold quotes.
 
 Reads ``benchmarks/questions/quotes.jsonl``: one gold quote a line, ``article`` (a path
 under ``tests/data/bbc-news/news/``, or the sample's file name under ``corpus/``),
@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.articledates import resolve  # noqa: E402
-from qa.quotes import Quote, find_quotes  # noqa: E402
+from qa.news.article_dates import resolve  # noqa: E402
+from qa.news.quotes import Quote, find_quotes  # noqa: E402
 
 GOLD = ROOT / "benchmarks" / "questions" / "quotes.jsonl"
 BBC = ROOT / "tests" / "data" / "bbc-news" / "news"

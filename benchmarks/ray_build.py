@@ -25,7 +25,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import BBC, require  # noqa: E402
 
 from qa import SentenceTransformerEmbedder, Settings, build_index  # noqa: E402
-from qa.versions import open_current  # noqa: E402
+from qa.index.versions import open_current  # noqa: E402
 
 SAMPLE = HERE.parent / "corpus" / "2026-01-30-jaishankar-gor.txt"
 

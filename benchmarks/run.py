@@ -132,7 +132,7 @@ def table(report: dict) -> str:
             peak_s = f"{peak / GB:.2f} GB" if peak else "-"
             parts = " / ".join(f"{q[p]['p50_ms']:.1f}" if p in q else "-"
                                for p in ("encode", "vector_search", "bm25_search"))
-            def cell(mode: str) -> str:  # results saved before a mode was timed have "-"
+            def cell(mode: str, q: dict = q) -> str:  # results saved before a mode was timed: "-"
                 return (f"{q[mode]['p50_ms']:.1f} / {q[mode]['p95_ms']:.1f}"
                         if mode in q else "-")
 

@@ -11,14 +11,21 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from common import (dev_questions, folder_bytes, peak_rss_bytes, percentiles, rss_bytes,
-                    rss_split_bytes)
+from common import (
+    dev_questions,
+    folder_bytes,
+    peak_rss_bytes,
+    percentiles,
+    rss_bytes,
+    rss_split_bytes,
+)
 from synthetic import Generator, passage_texts, read_seed
-from qa import Article, Filters, Passage, Retriever, SentenceTransformerEmbedder, Settings, vectors
-from qa.ranking import rank
-from qa.versions import open_current
-from qa.writer import IndexWriter
+
+from qa import Article, Filters, Passage, Retriever, SentenceTransformerEmbedder, Settings
+from qa.index.vectors import faiss_index
+from qa.index.versions import open_current
+from qa.index.writer import IndexWriter
+from qa.search.ranking import rank
 
 PER_ARTICLE = 10  # synthetic passages per synthetic article
 CHUNK = 10_000
@@ -98,7 +105,7 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     for q in asked[:5]:  # warm-up: first calls initialise kernels and caches
         retriever.search(q, filters=Filters(mode="hybrid"))
     out: dict = {"passages": retriever.snapshot.vectors.ntotal,
-                 "index_type": vectors.kind(retriever.snapshot.vectors), "queries": len(asked),
+                 "index_type": faiss_index.kind(retriever.snapshot.vectors), "queries": len(asked),
                  "nprobe": settings.ann_nprobe}
     raw = faiss_params(retriever.snapshot.vectors)
     out.update(raw)
@@ -136,16 +143,17 @@ def query(index_dir: Path, seed_version: Path, count: int) -> dict:
     parts: dict[str, list[float]] = {"vector_search": [], "bm25_search": []}
     for q, v in zip(asked, qv):
         t = time.perf_counter()
-        vectors.search(retriever.snapshot.vectors, v, settings.candidates, nprobe=settings.ann_nprobe)
+        faiss_index.search(retriever.snapshot.vectors, v, settings.candidates,
+                           nprobe=settings.ann_nprobe)
         parts["vector_search"].append(time.perf_counter() - t)
         t = time.perf_counter()
         retriever.snapshot.lexical.search(q, settings.candidates)
         parts["bm25_search"].append(time.perf_counter() - t)
     out.update({name: percentiles(ts) for name, ts in parts.items()})
     # Recall@10 of the product's dense ranking against an exact scan of the same vectors.
-    got = [[pid for pid, _ in rank(retriever.snapshot, retriever.embedder, retriever.settings, q, 10,
-                                  Filters(mode="dense"))] for q in asked]
-    ids, vecs = vectors.all_vectors(retriever.snapshot.vectors)
+    got = [[pid for pid, _ in rank(retriever.snapshot, retriever.embedder, retriever.settings,
+                                  q, 10, Filters(mode="dense"))] for q in asked]
+    ids, vecs = faiss_index.all_vectors(retriever.snapshot.vectors)
     want = _exact_top(vecs, ids, qv, 10)
     out["recall_at_10"] = float(np.mean([len(set(g) & set(w.tolist())) / 10
                                          for g, w in zip(got, want)]))

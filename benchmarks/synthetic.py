@@ -88,9 +88,10 @@ def read_seed(index_version: Path) -> Seed:
     """Real vectors (in passage id order) and sentences from a built BBC index version."""
     import blingfire
 
-    from qa import vectors, vectorstore
+    from qa.index.vectors import faiss_index
+    from qa.index.vectors import store as vector_store
 
-    ids, vecs = vectors.all_vectors(vectorstore.load(index_version))
+    ids, vecs = faiss_index.all_vectors(vector_store.load(index_version))
     order = np.argsort(ids)
     db = sqlite3.connect(f"file:{index_version / 'passages.sqlite'}?mode=ro", uri=True)
     sentences: list[str] = []

@@ -5,11 +5,13 @@ on one 24 GB machine? (issue 10; vectors only, no passage texts or BM25).
 
 Synthetic passage vectors are grown from a real BBC index (benchmarks/synthetic.py:
 real embeddings plus noise shaped like the data, so IVF sees real cluster structure).
-The index is the product's own (``qa.vectors.empty_ivf``: IVF-SQ8 with an HNSW coarse
+The index is the product's own (``qa.index.vectors.faiss_index.empty_ivf``: IVF-SQ8 with an
+HNSW coarse
 quantizer from ``COMPACT_MIN`` passages), filled in chunks. Queries are real questions
 (benchmarks/questions/*.jsonl and the BBC dev set) embedded by the real model. Prints
 build time, index bytes on disk, the serving process's resident memory after loading,
-dense p50/p95 through ``qa.vectors.search`` at ``Settings.ann_nprobe``, and Recall@10
+dense p50/p95 through ``qa.index.vectors.faiss_index.search`` at ``Settings.ann_nprobe``, and
+Recall@10
 against exact search over the same vectors (recomputed chunk by chunk).
 """
 
@@ -30,7 +32,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import DEV_QUESTIONS, percentiles, rss_bytes  # noqa: E402
 from synthetic import Generator, read_seed  # noqa: E402
 
-from qa import SentenceTransformerEmbedder, Settings, vectors  # noqa: E402
+from qa import SentenceTransformerEmbedder, Settings  # noqa: E402
+from qa.index.vectors import faiss_index
 
 CHUNK = 250_000
 
@@ -44,20 +47,20 @@ def questions() -> list[str]:
 
 def build(gen: Generator, n: int, out: Path, compact: bool) -> dict:
     started = time.perf_counter()
-    nlist = vectors.nlist_for(n)
+    nlist = faiss_index.nlist_for(n)
     rng = np.random.default_rng(0)
-    want = vectors.training_size(n, compact)
+    want = faiss_index.training_size(n, compact)
     starts = np.sort(rng.choice(n // 1000, size=min(n // 1000, want // 1000 + 1),
                                 replace=False)) * 1000
     sample = np.concatenate([gen.vectors(s, s + 1000) for s in starts])
-    index = vectors.empty_ivf(sample, n, compact=compact)
+    index = faiss_index.empty_ivf(sample, n, compact=compact)
     trained = time.perf_counter() - started
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         index.add_with_ids(gen.vectors(start, stop), np.arange(start, stop, dtype=np.int64))
         print(f"  added {stop:,} ({time.perf_counter() - started:.0f} s)", flush=True)
-    vectors.write(index, out)
-    return {"kind": vectors.kind(index), "nlist": nlist, "train_s": trained,
+    faiss_index.write(index, out)
+    return {"kind": faiss_index.kind(index), "nlist": nlist, "train_s": trained,
             "build_s": time.perf_counter() - started}
 
 
@@ -78,14 +81,14 @@ def exact_top10(gen: Generator, n: int, queries: np.ndarray) -> np.ndarray:
 def serve(path: Path, queries: np.ndarray, nprobe: int) -> dict:
     """In a fresh process: load the index, answer every query, report memory and time."""
     before = rss_bytes()
-    index = vectors.read(path)
+    index = faiss_index.read(path)
     loaded = rss_bytes()
     for q in queries[:5]:  # warm up
-        vectors.search(index, q, 10, nprobe=nprobe)
+        faiss_index.search(index, q, 10, nprobe=nprobe)
     seconds, found = [], []
     for q in queries:
         t = time.perf_counter()
-        _, ids = vectors.search(index, q, 10, nprobe=nprobe)
+        _, ids = faiss_index.search(index, q, 10, nprobe=nprobe)
         seconds.append(time.perf_counter() - t)
         found.append(ids.tolist())
     return {"rss_gb": loaded / 1e9, "index_rss_gb": (loaded - before) / 1e9,
@@ -115,7 +118,7 @@ def main() -> None:
     n = args.passages
     queries = SentenceTransformerEmbedder(settings).embed_documents(questions())
     print(f"{n:,} synthetic passages, {len(queries)} real questions; building...", flush=True)
-    built = build(gen, n, args.out, args.compact or n >= vectors.COMPACT_MIN)
+    built = build(gen, n, args.out, args.compact or n >= faiss_index.COMPACT_MIN)
     truth = exact_top10(gen, n, queries)
     qfile = args.out.with_suffix(".queries.npy")
     np.save(qfile, queries)
@@ -124,8 +127,8 @@ def main() -> None:
     served = json.loads(child.stdout.strip().splitlines()[-1])
     recall = np.mean([len(set(f) & set(t.tolist())) / 10
                       for f, t in zip(served["found"], truth)])
-    print(f"\n| passages | index | lists | build | on disk | serving RSS | dense p50 | "
-          f"dense p95 | Recall@10 vs exact |")
+    print("\n| passages | index | lists | build | on disk | serving RSS | dense p50 | "
+          "dense p95 | Recall@10 vs exact |")
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {n:,} | {built['kind']} (nprobe {settings.ann_nprobe}) | {built['nlist']:,} | "
           f"{built['build_s']:.0f} s (train {built['train_s']:.0f} s) | "

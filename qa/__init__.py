@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from .build import BuildReport, build_index
-from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import QAError
-from .filters import Filters
-from .ingest import Article, Skipped
-from .search import Hit, Retriever, search
-from .settings import Settings
-from .split import Passage
+from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.errors import QAError
+from qa.index import BuildReport, build_index
+from qa.ingest import Article, Passage, Skipped
+from qa.search import Filters, Hit, Retriever, search
+from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .settings import Settings
-
 
 class QAError(Exception):
     """Base class: the CLI and app show ``str(error)`` as one line, never a traceback."""
@@ -45,6 +43,11 @@ class ModelUnavailable(QAError):
     pass
 
 
+class BadSetting(QAError, ValueError):
+    """A :class:`~qa.settings.Settings` value out of range; the message names the setting
+    and what it allows."""
+
+
 class BadRequest(QAError, ValueError):
     """A search request out of bounds: k, question length, mode, dates."""
 
@@ -78,9 +81,11 @@ class AddressRefused(FetchRefused):
     """The host does not resolve, or resolves to an address the policy does not allow."""
 
 
-def bounded(name: str, value: object, limit: int = Settings.max_field_chars) -> str | None:
+def bounded(name: str, value: object, limit: int) -> str | None:
     """``value`` if it is text of at most ``limit`` characters (or None), else a
-    :class:`BadRequest` naming ``name`` and showing at most a short prefix of it."""
+    :class:`BadRequest` naming ``name`` and showing at most a short prefix of it.
+    (``limit`` is given by the caller, usually ``Settings.max_field_chars``: settings
+    imports this module, so this module cannot import settings.)"""
     if value is None:
         return None
     if not isinstance(value, str):

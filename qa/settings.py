@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
+
+from qa.errors import BadSetting
 
 Mode = Literal["dense", "bm25", "hybrid"]
 Precision = Literal["auto", "fp32", "bf16"]
@@ -19,8 +22,11 @@ class Settings:
     """Defaults for indexing, search and the web app.
 
     Override with keyword arguments (``Settings(k=10)``) or ``settings.with_(k=10)``.
-    ``QA_INDEX``, ``QA_CORPUS`` and ``QA_MODEL`` environment variables set the paths
-    and model when a ``Settings`` is built with :meth:`from_env`.
+    ``QA_INDEX``, ``QA_CORPUS``, ``QA_MODEL`` and ``QA_UPLOAD_TOKEN`` environment variables
+    set the paths, model and upload token when a ``Settings`` is built with
+    :meth:`from_env`: the one place the package reads its configuration from the
+    environment. Values are checked on creation: one out of range raises
+    :class:`~qa.errors.BadSetting` naming it.
     """
 
     corpus_dir: Path = Path("corpus")
@@ -37,7 +43,8 @@ class Settings:
     # Files larger than this are skipped without being read whole.
     max_file_bytes: int = 20 * 1024 * 1024
     # Vector index: exact search below this many passages (a scan of 50k takes ~20 ms),
-    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see qa/vectors.py).
+    # IVF above, probing enough lists for Recall@10 >= 0.95 vs exact (see
+    # qa/index/vectors/faiss_index.py).
     ann_min_passages: int = 50_000
     ann_nprobe: int = 64
     # Search.
@@ -73,7 +80,7 @@ class Settings:
     lock_timeout: float = 0.0
     # Versions kept on disk besides the current one (readers may still hold them).
     keep_versions: int = 1
-    # Fetching pages and feeds (qa/fetch.py). The chat never fetches from private,
+    # Fetching pages and feeds (qa/fresh/fetch.py). The chat never fetches from private,
     # loopback or link-local addresses unless fetch_allow_private; the CLI always may.
     fetch_timeout: float = 10.0  # seconds to connect, and between two reads
     fetch_deadline: float = 30.0  # seconds for a whole response
@@ -88,13 +95,40 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
-    # Queries arriving together share one encode (qa/batching.py), so this also bounds
+    # Queries arriving together share one encode (qa/embed/batching.py), so this also bounds
     # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
     # Any other request to the app (a question with its conversation): more is a 413.
     max_request_bytes: int = 8 * 1024 * 1024
     upload_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        """Refuse a value out of range now, with its name, rather than run on it (an
+        unknown mode would quietly search BM25 only)."""
+        for name in ("corpus_dir", "index_dir"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+            elif not isinstance(value, Path):
+                raise BadSetting(f"{name} must be a folder path, not {value!r}")
+        for name, allowed in (("mode", Mode), ("precision", Precision)):
+            if getattr(self, name) not in get_args(allowed):
+                raise BadSetting(f"{name} must be one of {', '.join(get_args(allowed))}, "
+                                 f"not {getattr(self, name)!r}")
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise BadSetting(f"model must be a model name or folder, not {self.model!r}")
+        for name, low, high in _WHOLE:
+            _check(name, getattr(self, name), low, high, whole=True)
+        for name, low, high in _REAL:
+            _check(name, getattr(self, name), low, high, whole=False)
+        if self.k > self.max_k:
+            raise BadSetting(f"k must be at most max_k ({self.max_k}), not {self.k}")
+        if not isinstance(self.fetch_allow_hosts, tuple) or not all(
+                isinstance(h, str) for h in self.fetch_allow_hosts):
+            raise BadSetting("fetch_allow_hosts must be a tuple of host names")
+        if self.upload_token is not None and not isinstance(self.upload_token, str):
+            raise BadSetting("upload_token must be text")
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -113,3 +147,31 @@ class Settings:
                 values[key] = Path(str(values[key]))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+# (name, lowest, highest) of the whole-number and the real-number settings.
+_WHOLE = (
+    ("batch_size", 1, 4096), ("passage_tokens", 16, 100_000), ("overlap_sentences", 0, 20),
+    ("max_file_bytes", 1, None), ("ann_min_passages", 1, None), ("ann_nprobe", 1, None),
+    ("k", 1, None), ("max_k", 1, 10_000), ("max_question_chars", 1, None),
+    ("max_field_chars", 1, None),
+    ("candidates", 1, 100_000), ("period_per_article", 1, None), ("keep_versions", 0, None),
+    ("fetch_max_bytes", 1, None), ("max_feed_entries", 1, None), ("port", 0, 65_535),
+    ("concurrency", 1, 1024), ("max_upload_bytes", 1, None), ("max_request_bytes", 1, None),
+)
+_REAL = (
+    ("dense_share", 0.0, 1.0), ("pair_weight", 0.0, None), ("neighbour_weight", 0.0, None),
+    ("min_relevance", -1.0, 1.0), ("prefer_share", 0.0, 1.0), ("lock_timeout", -1.0, None),
+    ("fetch_timeout", 0.001, None), ("fetch_deadline", 0.001, None),
+    ("fetch_host_interval", 0.0, None), ("feed_poll_minutes", 0.0, None),
+)
+
+
+def _check(name: str, value: object, low: float, high: float | None, *, whole: bool) -> None:
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        raise BadSetting(f"{name} must be a {'whole ' if whole else ''}number, not {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise BadSetting(f"{name} must be {span}, not {value}")

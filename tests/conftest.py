@@ -6,20 +6,14 @@ from pathlib import Path
 
 import pytest
 
+# The tests are laid out by stage like the package (tests/index/..., tests/web/...); what
+# they share is the helpers package beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
-
-from fakes import FakeEmbedder  # noqa: E402
 
 from qa import Settings  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-# A small subset of the shared corpora lives in the repository (tests/data/README.md):
-# the suite passes on a bare clone, without the team's data folder beside it.
-DATA = ROOT / "tests" / "data"
-BBC = DATA / "bbc-news" / "news"
-DEV_QUESTIONS = DATA / "bbc-news" / "dev-questions.jsonl"
-TIME_BEIR = DATA / "time-1963" / "beir"
-SEED = ROOT / "corpus" / "2026-01-30-jaishankar-gor.txt"
+from helpers.data import BBC, SEED  # noqa: E402
+from helpers.fakes import FakeEmbedder  # noqa: E402
 
 
 @pytest.fixture
@@ -46,8 +40,8 @@ def corpus(settings: Settings) -> Path:
 
 @pytest.fixture
 def site():
-    """A web server on 127.0.0.1 whose pages a test sets (tests/webserver.py)."""
-    from webserver import Site
+    """A web server on 127.0.0.1 whose pages a test sets (tests/helpers/webserver.py)."""
+    from helpers.webserver import Site
 
     with Site() as server:
         yield server

@@ -1,0 +1,61 @@
+"""Re-orderings of hits for news questions, applied after ranking: preferences among the
+relevant hits (those scoring at least a share of the best), never over relevance.
+
+"Latest" questions want the newest first, a question naming two people the passages
+naming both, and a question about a period the passages published in it before those
+only recalling a day of it, with no one long article taking every place.
+"""
+
+from __future__ import annotations
+
+from .hits import Hit
+
+
+def prefer(hits: list[Hit], share: float, key, *, reverse: bool = False) -> list[Hit]:
+    """The hits scoring at least ``share`` of the best, sorted by ``key`` (stable: ties
+    keep their score order), then the others: a preference among the relevant, never
+    over relevance."""
+    if not hits:
+        return []
+    bar = hits[0].score * share
+    relevant = sorted((h for h in hits if h.score >= bar), key=key, reverse=reverse)
+    return relevant + [h for h in hits if h.score < bar]
+
+
+def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list[Hit]:
+    """With two names or more asked about: the relevant passages naming them all first."""
+    if len(surnames) < 2:
+        return hits
+    return prefer(hits, share, lambda h: sum(n not in h.text.lower() for n in surnames))
+
+
+def published_first(hits: list[Hit], first: str | None, last: str | None, *,
+                    per_article: int | None = None) -> list[Hit]:
+    """The hits published in ``first..last`` before those that only name a date in it
+    (an article of July recalling "on 11 June"), each group in score order; with
+    ``per_article``, at most that many passages of one article lead the published group
+    (see :func:`spread`)."""
+    def outside(hit: Hit) -> bool:
+        day = (hit.date or "")[:10]
+        return not day or (first is not None and day < first) or (last is not None and day > last)
+    published = [h for h in hits if not outside(h)]
+    if per_article is not None:
+        published = spread(published, per_article)
+    return published + [h for h in hits if outside(h)]
+
+
+def spread(hits: list[Hit], per_article: int) -> list[Hit]:
+    """The hits with each article's passages beyond its first ``per_article`` moved after
+    the others (order otherwise kept), so that several reports come first rather than
+    one long article's every passage."""
+    seen: dict[str, int] = {}
+    first, later = [], []
+    for hit in hits:
+        seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
+        (first if seen[hit.article_id] <= per_article else later).append(hit)
+    return first + later
+
+
+def newest_first(hits: list[Hit], k: int, share: float) -> list[Hit]:
+    """The newest of the relevant hits first (dated before undated)."""
+    return prefer(hits, share, lambda h: h.date or "", reverse=True)[:k]
