@@ -73,7 +73,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings.from_env()
-        _stay_offline()
+        stay_offline()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -149,7 +149,7 @@ class SentenceTransformerEmbedder:
         return vector
 
 
-def _stay_offline() -> None:
+def stay_offline() -> None:
     """Switch the Hugging Face libraries to offline before they are imported: they read
     these switches from the process environment, so they are set there. This is the
     product's guarantee that nothing is downloaded, not a setting: none is read back."""
