@@ -79,3 +79,23 @@ class FetchRefused(QAError):
 
 class AddressRefused(FetchRefused):
     """The host does not resolve, or resolves to an address the policy does not allow."""
+
+
+def bounded(name: str, value: object, limit: int) -> str | None:
+    """``value`` if it is text of at most ``limit`` characters (or None), else a
+    :class:`BadRequest` naming ``name`` and showing at most a short prefix of it.
+    (``limit`` is given by the caller, usually ``Settings.max_field_chars``: settings
+    imports this module, so this module cannot import settings.)"""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise BadRequest(f"{name} is {len(value):,} characters long - at most {limit:,} "
+                         f"(it begins {prefix(value)})")
+    return value
+
+
+def prefix(value: str, size: int = 20) -> str:
+    """The start of ``value``, quoted, for an error message."""
+    return repr(value[:size]) + ("…" if len(value) > size else "")

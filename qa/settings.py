@@ -52,6 +52,9 @@ class Settings:
     # Bounds on what a caller controls: every entry point refuses more, with a clear error.
     max_k: int = 100
     max_question_chars: int = 1000
+    # Every other text a caller gives (since, until, source, person, as_of, mode, a quoted
+    # name): longer is refused with a short prefix of it, never echoed whole.
+    max_field_chars: int = 200
     mode: Mode = "hybrid"
     candidates: int = 100
     # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (README, "How good is
@@ -96,6 +99,8 @@ class Settings:
     # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Any other request to the app (a question with its conversation): more is a 413.
+    max_request_bytes: int = 8 * 1024 * 1024
     upload_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -149,9 +154,10 @@ _WHOLE = (
     ("batch_size", 1, 4096), ("passage_tokens", 16, 100_000), ("overlap_sentences", 0, 20),
     ("max_file_bytes", 1, None), ("ann_min_passages", 1, None), ("ann_nprobe", 1, None),
     ("k", 1, None), ("max_k", 1, 10_000), ("max_question_chars", 1, None),
+    ("max_field_chars", 1, None),
     ("candidates", 1, 100_000), ("period_per_article", 1, None), ("keep_versions", 0, None),
     ("fetch_max_bytes", 1, None), ("max_feed_entries", 1, None), ("port", 0, 65_535),
-    ("concurrency", 1, 1024), ("max_upload_bytes", 1, None),
+    ("concurrency", 1, 1024), ("max_upload_bytes", 1, None), ("max_request_bytes", 1, None),
 )
 _REAL = (
     ("dense_share", 0.0, 1.0), ("pair_weight", 0.0, None), ("neighbour_weight", 0.0, None),

@@ -33,12 +33,13 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
         timeline: bool, as_json: bool, index_dir: Path | None) -> None:
     """Answer QUESTION: the answer words, the sentence that says them, and the passages."""
     from qa.answer import answer
+    from qa.news.question_dates import as_of_day
     from qa.search import Filters, Retriever
 
     filters = Filters(mode=mode, since=since, until=until, source=source,  # type: ignore[arg-type]
                       person=person)
     retriever = Retriever.load(settings=settings_for(index_dir))
-    result = answer(retriever, question, k=k, filters=filters, as_of=as_of,
+    result = answer(retriever, question, k=k, filters=filters, as_of=as_of_day(as_of),
                     dates=not no_dates)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -26,7 +26,7 @@ from qa.ingest.corpus import Skipped
 from qa.settings import Settings
 
 from .fetch import FEED_TYPES, PAGE_TYPES, Fetcher
-from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal
+from .pages import Fetched, Page, Saved, canonical_url, fetch_page, refusal, same_site
 
 FEEDS_FILE = "feeds.json"
 
@@ -189,8 +189,12 @@ class FeedList:
                 continue
             if seen.get(key) == stamp:
                 continue
+            # What a feed says stands in for what a page lacks only on the feed's own site:
+            # another site's page is read as that site publishes it (and needs its own text),
+            # or a feed could put any words under any site's name.
+            fallback = _entry_page(entry, title) if same_site(link, response.url) else None
             try:
-                saved.append(fetch_page(link, fetcher, self.settings, _entry_page(entry, title)))
+                saved.append(fetch_page(link, fetcher, self.settings, fallback))
             except FetchRefused as exc:
                 refused.append(refusal(link, exc))
                 continue

@@ -2,15 +2,18 @@
 
 Every request goes through :class:`Fetcher`, which enforces the :class:`Policy`:
 
-- ``http``/``https`` only; connect/read timeouts and a deadline for the whole response;
-- a size cap (a ``Content-Length`` over it is refused unread, a body stops at it);
+- ``http``/``https`` only; connect/read timeouts, and a deadline for the whole fetch that
+  covers connecting, the headers and the body (see :mod:`qa.fresh.transport`);
+- a size cap (a ``Content-Length`` over it is refused unread, a body stops at it, and a
+  compressed body stops when its *decoded* size reaches it: see :mod:`qa.fresh.decoding`);
 - only the content types the caller accepts (HTML or text for pages, XML for feeds);
 - redirects followed by hand, at most ``max_redirects``, each hop checked again;
 - a polite pause between requests to the same host, a user agent naming the tool, and
   the host's ``robots.txt`` respected;
 - unless ``allow_private``: no private, loopback, link-local or otherwise non-public
-  address, checked when the name is resolved and again on the connected socket (so a
-  name that re-resolves to 127.0.0.1 between the two is still refused).
+  address (IPv4 wrapped in IPv6 included), checked when the name is resolved; the
+  connection goes to an address that was checked (so a name that re-resolves to
+  127.0.0.1 after the check is never reached), and the connected socket is checked again.
 
 Every refusal is a :class:`FetchRefused` whose message says why.
 """
@@ -30,6 +33,8 @@ from qa.ingest.decode import decode
 from qa.settings import Settings
 
 from .addresses import check_host, check_ip, host_port
+from .decoding import ACCEPTED, Decoder, TooLarge, Undecodable
+from .transport import Call, Transport, current
 
 USER_AGENT = "qa-news/0.1 (news question answering; +https://pypi.org/project/qa-news/)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -47,7 +52,7 @@ class Policy:
     # Hosts ("intranet.example" or "intranet.example:8080") exempt from the address check.
     allow_hosts: tuple[str, ...] = ()
     timeout: float = 10.0  # seconds to connect, and between two reads
-    deadline: float = 30.0  # seconds for a whole response
+    deadline: float = 30.0  # seconds for a whole fetch: connect, headers, body, redirects
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     host_interval: float = 1.0  # seconds between two requests to one host
@@ -96,7 +101,8 @@ class Fetcher:
         self._hosts = _Hosts()
         p = self.policy
         self._client = httpx.Client(
-            follow_redirects=False, headers={"User-Agent": p.user_agent},
+            transport=Transport(), follow_redirects=False,
+            headers={"User-Agent": p.user_agent, "Accept-Encoding": ", ".join(ACCEPTED)},
             timeout=httpx.Timeout(p.timeout, connect=p.timeout),
         )
 
@@ -107,7 +113,18 @@ class Fetcher:
             etag: str | None = None, last_modified: str | None = None,
             max_bytes: int | None = None, robots: bool = True) -> Response:
         """The text at ``url`` (following redirects), or :class:`FetchRefused`.
-        ``accept``: the content types wanted (None: any text)."""
+        ``accept``: the content types wanted (None: any text). All of it, robots.txt
+        included, within ``policy.deadline``."""
+        outer = current.get()
+        deadline = time.monotonic() + self.policy.deadline
+        token = current.set(Call(min(deadline, outer.deadline) if outer else deadline))
+        try:
+            return self._get(url, accept, etag, last_modified, max_bytes, robots)
+        finally:
+            current.reset(token)
+
+    def _get(self, url: str, accept: tuple[str, ...] | None, etag: str | None,
+             last_modified: str | None, max_bytes: int | None, robots: bool) -> Response:
         headers = {"Accept": ", ".join((*(accept or ("*/*",)), "*/*;q=0.1"))}
         if etag:
             headers["If-None-Match"] = etag
@@ -135,12 +152,26 @@ class Fetcher:
     # -- one request ----------------------------------------------------------------------
     def _request(self, url: str, headers: dict[str, str]):
         host, port = host_port(url)
-        self._check_address(url, host, port)
-        self._pause(host)
         try:
             request = self._client.build_request("GET", url, headers=headers)
+            sent = request.url.raw_host.decode("ascii")  # the name as it is connected to
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise FetchRefused(f"{url}: not a valid web address ({_why(exc)})") from None
+        call = current.get()
+        assert call is not None, "a request is made within get()"
+        exempt = self._exempt(host, port)
+        addresses = check_host(url, sent, port, exempt=exempt)
+        if exempt:
+            call.open_hosts.add((sent, port))
+        else:
+            call.pins[(sent, port)] = addresses  # connect to these, and only these
+        self._pause(host)
+        try:
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
+            if _past(call):
+                raise FetchRefused(f"{url}: no complete answer within {self.policy.deadline:g}"
+                                   " s - gave up") from None
             raise FetchRefused(f"{url}: no answer within {self.policy.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise FetchRefused(f"{url}: could not connect ({_why(exc)})") from None
@@ -172,18 +203,27 @@ class Fetcher:
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchRefused(f"{url}: {int(declared) / 2**20:.1f} MB, over the "
                                f"{max_bytes / 2**20:g} MB limit - not downloaded")
-        body = bytearray()
-        started = time.monotonic()
         try:
-            for chunk in response.iter_raw():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchRefused(f"{url}: larger than the {max_bytes / 2**20:g} MB "
-                                       "limit - stopped downloading")
-                if time.monotonic() - started > p.deadline:
-                    raise FetchRefused(f"{url}: still downloading after {p.deadline:g} s "
-                                       "- gave up")
+            decoder = Decoder(response.headers.get("content-encoding", ""), max_bytes)
+        except Undecodable as exc:
+            raise FetchRefused(f"{url}: {exc} - skipped") from None
+        body = bytearray()
+        call = current.get()
+        late = FetchRefused(f"{url}: still downloading after {p.deadline:g} s - gave up")
+        try:
+            for chunk in response.iter_raw():  # raw: decoded here, within the cap
+                body += decoder.feed(chunk)
+                if _past(call):
+                    raise late
+            body += decoder.flush()
+        except TooLarge:
+            raise FetchRefused(f"{url}: larger than the {max_bytes / 2**20:g} MB "
+                               "limit - stopped downloading") from None
+        except Undecodable as exc:
+            raise FetchRefused(f"{url}: {exc} - skipped") from None
         except httpx.TimeoutException:
+            if _past(call):
+                raise late from None
             raise FetchRefused(f"{url}: the server stopped sending for "
                                f"{p.timeout:g} s - gave up") from None
         except httpx.HTTPError as exc:
@@ -258,6 +298,10 @@ def _text(body: bytes, charset: str | None) -> str | None:
         except (LookupError, UnicodeDecodeError):
             pass
     return decode(body)
+
+
+def _past(call: Call | None) -> bool:
+    return call is not None and time.monotonic() >= call.deadline
 
 
 def _why(exc: Exception) -> str:

@@ -4,7 +4,8 @@ and save it under ``corpus/web/`` as a JSON file the normal build reads.
 A page is stored under a name made from its canonical URL (``web/<host>/<slug>-<hash>.json``),
 so the same story reached twice (from a feed, from a link with tracking parameters, with
 ``#comments``) is one file and one article. A page may name its canonical URL only on its
-own site: another site's address would let one page overwrite another's article.
+own site (same host and port): another site's address would let one page overwrite
+another's article.
 """
 
 from __future__ import annotations
@@ -76,10 +77,18 @@ def canonical_url(url: str) -> str:
         return url.strip().split("#", 1)[0]
 
 
-def _same_site(a: str, b: str) -> bool:
-    def site(u: str) -> str:
-        host = (urlsplit(u).hostname or "").lower()
-        return host[4:] if host.startswith("www.") else host
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on one site: one host (``www.`` aside) and one port (http's
+    80 and https's 443 count as the same: a page moving to https stays on its site)."""
+    def site(u: str) -> tuple[str, int | None]:
+        parts = urlsplit(u)
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port
+        except ValueError:
+            return "", -1  # no such port: like no other site
+        return host[4:] if host.startswith("www.") else host, None if port in (
+            None, 80, 443) else port
 
     return site(a) == site(b)
 
@@ -97,7 +106,7 @@ def read_page(html: str, url: str) -> Page | None:
         text = text[len(title):].lstrip("\n")
     claimed = getattr(doc, "url", None) or ""
     canonical = canonical_url(claimed if claimed.startswith(("http://", "https://"))
-                              and _same_site(claimed, url) else url)
+                              and same_site(claimed, url) else url)
     return Page(url=canonical, title=title, text=text,
                 date=iso_date(getattr(doc, "date", None)),
                 source=getattr(doc, "sitename", None) or urlsplit(url).hostname,

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.errors import bounded
 from qa.news.annotate import Annotations
 from qa.news.names import same_person, words
+from qa.settings import Settings
 
 SCHEMA = """
 CREATE TABLE quotes (
@@ -87,7 +89,7 @@ def mentions_in(db: sqlite3.Connection, article_id: str, start: int, end: int) -
 def quotes_by(db: sqlite3.Connection, name: str, limit: int = 200) -> list[StoredQuote]:
     """Quotations whose speaker ``name`` names ("Gor", "Sergio Gor", "Ambassador Gor"),
     newest article first."""
-    surname = (words(name) or [""])[-1]
+    surname = (words(bounded("name", name, Settings.max_field_chars) or "") or [""])[-1]
     speakers = [row[0] for row in db.execute(
         "SELECT DISTINCT speaker FROM quotes WHERE speaker LIKE ?", (f"%{surname}",))]
     wanted = [s for s in speakers if same_person(s, name)]

@@ -10,6 +10,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,7 +151,8 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
         lock_timeout=settings.lock_timeout,
         full=full,
     ) as writer:
-        seen = Comparison(writer.article_hashes(), writer.file_stamps(), writer.body_hashes())
+        seen = Comparison(writer.article_hashes(), writer.file_stamps(), writer.body_hashes(),
+                          writer.body_owners)
         _store_changes(writer, scan(corpus, settings, seen.stamps), seen, splitter, cluster)
         removed = seen.removed
         for article_id in removed:
@@ -185,8 +187,8 @@ def _store_changes(writer: IndexWriter, items: Iterable[object], seen: Compariso
     time, or a window of them for the Ray workers."""
     window: list[Article] = []
     size = SPLIT_WINDOW if cluster else 1
-    for item in items:
-        article = seen.see(item)  # type: ignore[arg-type]
+    found = (seen.see(item) for item in items)  # type: ignore[arg-type]
+    for article in chain(found, seen.held()):  # the copies held back, once the scan is over
         if article is not None:
             window.append(article)
             if len(window) >= size:

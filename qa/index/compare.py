@@ -6,10 +6,17 @@ Files whose stamp matches the one the index recorded are not read again
 (:class:`~qa.ingest.corpus.Unchanged`): their indexed articles count as present, as
 they were. A file's stamp is kept for the next build only when every article of it is
 indexed, so a skipped record is reported again by every build.
+
+Of two articles with the same text the first seen is the original and the other a
+duplicate, except that the copy the index already holds stays the original: a new copy
+of an indexed text is held back until the scan is over (:meth:`Comparison.held`), so a
+later copy whose path sorts earlier cannot take the original's place, title, source and
+URL (it does only once the original is gone).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from qa.ingest.corpus import Article, Read, Skipped, Unchanged
@@ -48,12 +55,16 @@ class Comparison:
 
     ``stored``: ``{article id: content hash}`` of the index; ``stamps``: its
     ``{file: stamp}``; ``bodies``: ``{article id: body hash}`` (for the articles of files
-    not read again).
+    not read again); ``owners()``: ``{body hash: article id}`` of the index, asked for only
+    when a new or changed article comes (None: no copy is held back).
     """
 
     def __init__(self, stored: dict[str, str], stamps: dict[str, str],
-                 bodies: dict[str, str]) -> None:
+                 bodies: dict[str, str],
+                 owners: Callable[[], dict[str, str]] | None = None) -> None:
         self.stored, self.stamps, self.bodies = stored, stamps, bodies
+        self._owners = owners
+        self._held: list[Article] = []  # new copies of indexed texts, for after the scan
         self.tally = Tally()
         self.present: set[str] = set()
         self.kept_stamps: dict[str, str] = {}  # files whose every article is indexed
@@ -74,6 +85,15 @@ class Comparison:
         else:
             return self._article(item)
         return None
+
+    def held(self) -> Iterator[Article]:
+        """After the scan (lazily: iterate it once :meth:`see` has seen every item): the
+        new copies held back, each now either a duplicate of the indexed original still
+        present or, when that is gone, an article to store."""
+        while self._held:
+            article = self._take(self._held.pop(0))
+            if article is not None:
+                yield article
 
     @property
     def removed(self) -> list[str]:
@@ -101,6 +121,20 @@ class Comparison:
             self.present.update(i for i in self.stored if i == item.id or i.startswith(under))
 
     def _article(self, item: Article) -> Article | None:
+        if (self._owners is not None and item.body_hash not in self._first_seen
+                and self.stored.get(item.id) != item.content_hash
+                and self._owners().get(item.body_hash, item.id) != item.id):
+            # A new copy of a text the index holds under another id waits until the scan
+            # is over: the indexed copy (which may come later in path order) stays the
+            # original.
+            self._clean = False
+            self._held.append(item)
+            return None
+        return self._take(item)
+
+    def _take(self, item: Article) -> Article | None:
+        """Count ``item`` in (returned when new or changed), or as a duplicate of the first
+        article seen with its text."""
         original = self._first_seen.setdefault(item.body_hash, item.id)
         if original != item.id:
             self._clean = False

@@ -78,6 +78,7 @@ class IndexWriter:
         self.tmp.mkdir()
         self.previous, self.restart_reason = _base(self.index_dir, self.identity, self.full)
         self._stored, self._bodies, self._stamps = {}, {}, {}
+        self._owners: dict[str, str] | None = None
         if self.previous:
             db = passage_sql.connect_readonly(self.previous.path)
             try:
@@ -116,6 +117,20 @@ class IndexWriter:
     def body_hashes(self) -> dict[str, str]:
         """``{article id: body hash}`` of the previous version (when it has file stamps)."""
         return self._bodies
+
+    def body_owners(self) -> dict[str, str]:
+        """``{body hash: article id}`` of the previous version, read on first use (only a
+        build meeting a new copy of some text needs it)."""
+        if self._owners is None:
+            bodies = self._bodies
+            if not bodies and self.previous:
+                db = passage_sql.connect_readonly(self.previous.path)
+                try:
+                    bodies = passage_sql.body_hashes(db)
+                finally:
+                    db.close()
+            self._owners = {body: article_id for article_id, body in bodies.items()}
+        return self._owners
 
     def file_stamps(self) -> dict[str, str]:
         """``{corpus file: stamp}`` of the files the previous version's builds read."""

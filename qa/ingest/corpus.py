@@ -218,8 +218,8 @@ def _file(path: Path, root: Path, settings: Settings,
         yield Skipped(rel, "hidden file")
     elif path.suffix.lower() not in SUPPORTED:
         yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
-    elif path.is_symlink() and not path.resolve().is_relative_to(root):
-        yield Skipped(rel, "symbolic link pointing outside the corpus folder")
+    elif (link := _link_problem(path, root)) is not None:
+        yield Skipped(rel, link)
     elif len(os.fsencode(path)) >= _PATH_MAX:
         yield Skipped(rel, _TOO_LONG)
     elif not path.is_file():
@@ -239,6 +239,22 @@ def _file(path: Path, root: Path, settings: Settings,
         yield from _read_safely(path, rel, settings)
         settled = st.st_ctime_ns < time.time_ns() - SETTLE_NS
         yield Read(rel, now if settled else None)
+
+
+def _link_problem(path: Path, root: Path) -> str | None:
+    """Why the symbolic link ``path`` is not read, or None (not a link, or one that stays
+    inside the corpus folder)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a loop (OSError from 3.13)
+        if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+            return "symbolic link loop (it leads back to itself) - remove or fix the link"
+        return f"symbolic link could not be followed ({getattr(exc, 'strerror', None) or exc})"
+    if not target.is_relative_to(root):
+        return "symbolic link pointing outside the corpus folder"
+    return None
 
 
 def _is_utf8(name: str) -> bool:

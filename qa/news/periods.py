@@ -16,6 +16,8 @@ from datetime import date, datetime
 
 from dateutil import parser as dateparser
 
+from qa.errors import prefix
+
 # Two defaults that differ in year, month and day: a part both parses agree on was written.
 _DEFAULTS = (datetime(1900, 1, 1), datetime(2000, 2, 2))
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
@@ -33,7 +35,8 @@ def period(value: str) -> tuple[str, str]:
     """
     text = value.strip() if isinstance(value, str) else ""
     m = _PERIOD.fullmatch(text)
-    error = ValueError(f"not a date: {value!r} - use YYYY, YYYY-MM or YYYY-MM-DD")
+    shown = prefix(value) if isinstance(value, str) else type(value).__name__
+    error = ValueError(f"not a date: {shown} - use YYYY, YYYY-MM or YYYY-MM-DD")
     if not m:
         raise error
     year, month, day = int(m.group(1)), m.group(2), m.group(3)

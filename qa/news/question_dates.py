@@ -30,6 +30,9 @@ from functools import lru_cache
 
 from dateparser.date import DateDataParser
 
+from qa.errors import BadRequest, bounded, prefix
+from qa.settings import Settings
+
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _MON = rf"(?:{_MONTHS}|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
 _FULL = rf"(?:{_MONTHS})"
@@ -105,6 +108,32 @@ def reference_date(newest_article: date | None, today: date) -> date:
     return today
 
 
+# The days "last week" may count from: every relative date stays inside the calendar.
+FIRST_AS_OF, LAST_AS_OF = date(1800, 1, 1), date(9000, 12, 31)
+
+
+def as_of_day(as_of: date | str | None) -> date | None:
+    """A caller's ``as_of`` (a date, or text as ``YYYY-MM-DD``; None or blank: not given)
+    as a day from :data:`FIRST_AS_OF` to :data:`LAST_AS_OF`, else a one-line
+    :class:`~qa.errors.BadRequest` showing at most a short prefix of what was sent."""
+    if isinstance(as_of, str):
+        bounded("as_of", as_of, Settings.max_field_chars)
+        as_of = as_of.strip() or None
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of)
+        except ValueError:
+            raise BadRequest(f"as_of must be a date as YYYY-MM-DD, not {prefix(as_of)}") from None
+    if as_of is not None and not isinstance(as_of, date):
+        raise BadRequest(f"as_of must be a date as YYYY-MM-DD, not {type(as_of).__name__}")
+    if as_of is not None and not FIRST_AS_OF <= as_of <= LAST_AS_OF:
+        # "last week" from 1 January of year 1 is before the calendar begins.
+        raise BadRequest(f"as_of must be a day from {FIRST_AS_OF} to {LAST_AS_OF}, not {as_of}")
+    return as_of
+
+
 def read_time(question: str, as_of: date) -> TimeRange | None:
     """The time a question asks about, relative to ``as_of``; None when it names none."""
     spans: list[tuple[int, int]] = []
@@ -114,7 +143,10 @@ def read_time(question: str, as_of: date) -> TimeRange | None:
             latest = True
             spans.append(m.span())
             continue
-        found = _range(m, as_of)
+        try:
+            found = _range(m, as_of)
+        except (OverflowError, ValueError):  # "last 999 years" from the 1800s: no such day
+            continue
         if found is None:
             continue
         first, last = found
@@ -242,7 +274,7 @@ def _shift_months(day: date, months: int) -> date:
             return date(year, month + 1, min(day.day, last))
         except ValueError:
             continue
-    raise AssertionError("unreachable")
+    raise ValueError(f"{day} shifted by {months} months is outside the calendar")
 
 
 def _shift_years(day: date, years: int) -> date:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import get_args
 
-from qa.errors import BadRequest
+from qa.errors import BadRequest, bounded, prefix
 from qa.news.periods import period
-from qa.settings import Mode
+from qa.settings import Mode, Settings
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,12 @@ class Filters:
     recent: bool = False
 
     def __post_init__(self) -> None:
-        if self.mode is not None and self.mode not in get_args(Mode):
-            raise BadRequest(f"unknown mode {self.mode!r} - use dense, bm25 or hybrid")
+        mode = bounded("mode", self.mode, Settings.max_field_chars)
+        if mode is not None and mode not in get_args(Mode):
+            raise BadRequest(f"unknown mode {prefix(mode)} - use dense, bm25 or hybrid")
         for name, value in (("since", self.since), ("until", self.until),
                             ("source", self.source), ("person", self.person)):
-            if value is not None and not isinstance(value, str):
-                raise BadRequest(f"{name} must be text, not {type(value).__name__}")
+            value = bounded(name, value, Settings.max_field_chars)
             cleaned = value.strip() if value else None
             object.__setattr__(self, name, cleaned or None)
         try:

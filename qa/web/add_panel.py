@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 SOMETHING_WRONG = "Something went wrong on our side; the details are in the server log."
 BUSY = "⚠️ Another update is running - try again when it has finished."
 MAX_URLS = 20  # per request from the chat
+MAX_URL_CHARS = 2048  # per address: longer ones are not pages anyone links to
+MAX_TOKEN_CHARS = 256
 _URL_SPLIT = re.compile(r"[\s,]+")
 
 
@@ -72,11 +74,18 @@ class ArticleAdder:
                  progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         """Fetch the article pages whose addresses are in ``text`` (one per line) into
         ``corpus/web/`` and update the index."""
+        if text is not None and not isinstance(text, str):
+            return "⚠️ Web addresses must be given as text.", gr.skip(), gr.skip()
+        if len(text or "") > MAX_URLS * (MAX_URL_CHARS + 1):  # split nothing that large
+            return f"⚠️ At most {MAX_URLS} addresses at a time.", gr.skip(), gr.skip()
         urls = [u for u in _URL_SPLIT.split(text or "") if u]
         if not urls:
             return "Paste one or more web addresses first.", gr.skip(), gr.skip()
         if len(urls) > MAX_URLS:
             return f"⚠️ At most {MAX_URLS} addresses at a time.", gr.skip(), gr.skip()
+        if any(len(u) > MAX_URL_CHARS for u in urls):
+            return (f"⚠️ An address is longer than {MAX_URL_CHARS:,} characters - that is "
+                    "not a page address.", gr.skip(), gr.skip())
 
         def save() -> tuple[list[str], tuple, tuple[str, ...]]:
             fetched = fetch_pages(urls, self.fetcher, self.settings, progress=lambda d, t: (
@@ -93,7 +102,8 @@ class ArticleAdder:
         """Check the token, take the update turn, ``save()`` the articles (giving report
         lines, refusals and the corpus paths saved), then update the index and report."""
         expected = self.settings.upload_token
-        if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
+        given = token if isinstance(token, str) and len(token) <= MAX_TOKEN_CHARS else ""
+        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
             return "⚠️ Wrong upload token - ask whoever runs this app for it.", gr.skip(), gr.skip()
         with self.updater.turn(wait=False) as mine:
             if not mine:

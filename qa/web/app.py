@@ -21,7 +21,8 @@ from qa.index.build import build_index
 from qa.search.retriever import Retriever
 from qa.settings import Settings
 
-from .handlers import FILE_TYPES, ChatApp, gr, status_line  # first: it keeps Gradio's analytics off
+from .gate import TOKEN_COOKIE, ApiGate
+from .handlers import FILE_TYPES, ChatApp, gr, status_line  # the first to import Gradio
 from .html import CSS
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,12 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
         app.load(chat.page_state, None, [status, source, shown], api_visibility="private")
         # The browser sends the token with its uploads too (see UploadGate).
         token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
+        # Updates run one at a time (the Updater's turn), but a second caller must reach the
+        # handler to be told so at once, not wait in Gradio's queue behind a long fetch.
         add.click(chat.adder.add_articles, [files, token], [report, status, source],
-                  api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+                  api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
         fetch.click(chat.adder.add_urls, [urls, token], [report, status, source],
-                    api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+                    api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
         for handler, name in ((chat.api_search, "search"), (chat.api_answer, "answer")):
             gr.api(handler, api_name=name, concurrency_limit=answering, concurrency_id="chat")
     return app
@@ -118,7 +121,6 @@ SHOW_LEAD_JS = """() => { setTimeout(() => {
   const last = answers[answers.length - 1];
   if (last) last.scrollIntoView({block: 'start', behavior: 'instant'});
 }, 50); return []; }"""
-TOKEN_COOKIE = "qa_upload_token"
 TOKEN_COOKIE_JS = (f"(t) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(t) + "
                    "'; path=/; SameSite=Strict'; return []; }")
 
@@ -157,8 +159,16 @@ async def _discard_body(receive, limit: int = 16 * 2**20) -> None:
 def launch(app: gr.Blocks, settings: Settings, **overrides: object):
     """Start serving with the safe defaults (loopback, no share link, size limits)."""
     app.queue(api_open=False, default_concurrency_limit=1)
+    events = app.fns  # every event of the page, by number: what /queue/join may name
+    public = {f.api_name for f in events.values() if f.api_visibility == "public" and f.api_name}
+    gate = Middleware(
+        ApiGate, token=settings.upload_token, public=public, events=set(events),
+        public_events={i for i, f in events.items() if f.api_name in public},
+        gated={i for i, f in events.items()
+               if getattr(f.fn, "__name__", None) in ("add_articles", "add_urls")},
+        max_body=settings.max_request_bytes)
     options = dict(
-        app_kwargs={"middleware": [Middleware(UploadGate, token=settings.upload_token)]},
+        app_kwargs={"middleware": [Middleware(UploadGate, token=settings.upload_token), gate]},
         server_name=settings.host, server_port=settings.port, share=False,
         max_file_size=settings.max_upload_bytes, enable_monitoring=False, show_error=False,
         blocked_paths=[str(settings.index_dir.resolve()), str(settings.corpus_dir.resolve())],

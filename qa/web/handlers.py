@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
-from functools import partial
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 
@@ -17,6 +17,7 @@ import gradio as gr  # noqa: E402
 from qa.answer.compose import answer  # noqa: E402
 from qa.errors import BadRequest, QAError  # noqa: E402
 from qa.index.updater import Updater  # noqa: E402
+from qa.news.question_dates import as_of_day  # noqa: E402
 from qa.search.filters import Filters  # noqa: E402
 from qa.search.retriever import Retriever  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -26,6 +27,9 @@ from .html import answer_html, error_html  # noqa: E402
 
 log = logging.getLogger(__name__)
 
+_WHOLE = re.compile(r"-?[0-9]{1,11}")
+# Messages a conversation keeps (the browser sends them all with every question).
+MAX_HISTORY = 60
 FILE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 CANDIDATE_EXAMPLES = (
     "What did Gor and Jaishankar discuss?",
@@ -42,8 +46,10 @@ def status_line(retriever: Retriever) -> str:
             f"model {m['identity']['model']} · built {m['built_at'].replace('T', ' ')}")
 
 
-def _clean(value: str | None) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _clean(value: object) -> object:
+    """Text stripped (empty: None); anything else as it came, for the library to refuse
+    (a number or a dict for ``since`` must not quietly mean "no filter")."""
+    return value.strip() or None if isinstance(value, str) else value
 
 
 def _whole(value: object) -> int:
@@ -51,8 +57,8 @@ def _whole(value: object) -> int:
     :class:`BadRequest` (the library checks the range)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
-        return int(value)
+    if isinstance(value, str) and len(value) < 12 and _WHOLE.fullmatch(value.strip()):
+        return int(value)  # ASCII digits only: "²" is a digit to str.isdigit, not to int
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise BadRequest(f"k must be a whole number, not {str(value)[:20]!r}")
@@ -105,7 +111,7 @@ class ChatApp:
     def respond(self, message: str, history: list, previous_query: str | None, mode: str,
                 k: float, since: str, until: str, source: str | None, shown: str | None,
                 person: str | None = None, as_of: str | None = None):
-        history = list(history or [])
+        history = list(history or [])[-MAX_HISTORY:] if isinstance(history, list) else []
         question = message.strip() if isinstance(message, str) else ""
         if not question:
             return history, "", previous_query, gr.skip(), gr.skip(), gr.skip()
@@ -114,7 +120,7 @@ class ChatApp:
             self._follow_rebuilds()
             result = answer(self.retriever, question, previous_query=previous_query,
                             k=_whole(k), filters=_filters(mode, since, until, source, person),
-                            as_of=_clean(as_of))
+                            as_of=as_of_day(_clean(as_of)))  # type: ignore[arg-type]
             reply = answer_html(result, self.retriever.settings.min_relevance)
             previous_query = result.query
         except QAError as exc:
@@ -141,7 +147,10 @@ class ChatApp:
         `relevant`, `understood` (the dates read from the question), `speaker`,
         `timeline` (dated hits, oldest first), `people`, and `hits` as from /search.
         `as_of` (YYYY-MM-DD) is the day "last week" counts from."""
-        call = partial(answer, self.retriever, as_of=_clean(as_of))
+        def call(question: str, **options):  # as_of is checked inside _api: a clear error
+            day = as_of_day(_clean(as_of))  # type: ignore[arg-type]
+            return answer(self.retriever, question, as_of=day, **options)
+
         return self._api(call, question, k, mode, since, until, source, person).to_dict()
 
     def _api(self, call, question: str, k: object, mode: str, since: str, until: str,

@@ -44,15 +44,29 @@ def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = (
     """The add-articles report: what was fetched (``notes``), added, changed, skipped
     and why."""
     # Names and reasons come from uploaded files: escaped so none can add a line or markup.
-    lines: list[str] = list(notes or [])
-    for skip in refused:
-        lines.append(f"- **refused** {markdown_code(skip.id)}: {markdown_text(skip.reason)}")
+    # A file of 10,000 records is summed up: the counts first, then a few of each kind.
+    lines: list[str] = []
+    if report is not None:
+        lines += [report.summary(), ""]
+    lines += _first(list(notes or []), "fetched")
+    lines += _first([f"- **refused** {markdown_code(s.id)}: {markdown_text(s.reason)}"
+                     for s in refused[:REPORT_LINES + 1]], "refused", len(refused))
     if report is not None:
         for label, ids in (("added", report.added), ("updated", report.updated),
                            ("removed", report.removed)):
-            lines.extend(f"- **{label}** {markdown_code(i)}" for i in ids)
-        lines.extend(f"- **skipped** {markdown_code(s.id)}: {markdown_text(s.reason)}"
-                     for s in report.skipped)
-        lines.append("")
-        lines.append(report.summary())
-    return "\n".join(lines) or "Nothing to do."
+            lines += _first([f"- **{label}** {markdown_code(i)}" for i in ids[:REPORT_LINES + 1]],
+                            label, len(ids))
+        lines += _first([f"- **skipped** {markdown_code(s.id)}: {markdown_text(s.reason)}"
+                         for s in report.skipped[:REPORT_LINES + 1]], "skipped",
+                        len(report.skipped))
+    return "\n".join(lines).strip() or "Nothing to do."
+
+
+REPORT_LINES = 10  # of each kind in the add-articles report
+
+
+def _first(lines: list[str], label: str, total: int | None = None) -> list[str]:
+    total = len(lines) if total is None else total
+    if total <= REPORT_LINES:
+        return lines
+    return [*lines[:REPORT_LINES], f"- … and {total - REPORT_LINES:,} more {label}"]

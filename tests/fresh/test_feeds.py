@@ -174,3 +174,28 @@ def test_the_cli_follows_lists_updates_and_removes_a_feed(site: Site, tmp_path,
     assert "no longer following" in run(main, ["feeds", "remove", url]).output
     missing = run(main, ["feeds", "remove", url])
     assert missing.exit_code == 1 and "not following" in missing.output
+
+
+def test_an_entry_on_another_site_is_that_sites_own_page_not_the_feeds_words(
+        site: Site, quick: Settings) -> None:
+    """A feed may link to other sites' pages, but its own summary never stands in for
+    their text, nor its name for their source (issue 20, item 7)."""
+    with Site() as other:  # another port: another site
+        other.page("/short", "<html><body><nav>Home | News</nav></body></html>")
+        other.page("/full", article_html("Their story", STORIES[0] + "\n\n" + STORIES[0]))
+        site.page("/ours", "<html><body><nav>Home</nav></body></html>")
+        site.feed("/feed.xml", rss([("a", other.url("/short"), DATES[0]),
+                                    ("b", other.url("/full"), DATES[1]),
+                                    ("c", site.url("/ours"), DATES[2])], title="Planted Feed"))
+        feeds = FeedList(quick)
+        feeds.add(site.url("/feed.xml"), fetcher(quick))
+        updated = feeds.update(fetcher(quick))
+    saved = {s.url: json.loads((quick.corpus_dir / s.path).read_text())
+             for s in updated.fetched.saved}
+    assert [r.id for r in updated.fetched.refused] == [other.url("/short")]
+    assert "no article text" in updated.fetched.refused[0].reason
+    assert saved[other.url("/full")]["source"] == "Test Times"  # the page's own site name
+    assert saved[other.url("/full")]["title"] == "Their story"
+    # On the feed's own site, the feed's summary still fills a page that lacks text.
+    assert saved[site.url("/ours")]["source"] == "Planted Feed"
+    assert saved[site.url("/ours")]["text"] == "Summary of c"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa import Settings
+from qa.fresh.decoding import ACCEPTED
 from qa.fresh.fetch import Fetcher, Policy
 from qa.fresh.pages import article_path, canonical_url, fetch_pages
 
@@ -274,3 +275,179 @@ def test_every_hostile_answer_is_one_clear_line_and_the_index_keeps_serving(
                               "", "", None, None)
     assert "Jaishankar" in history[-1]["content"]
     assert not (quick.corpus_dir / "web").exists()
+
+
+# -- compressed answers (issue 20, item 1) ---------------------------------------------------
+CODINGS = ["gzip", "deflate", *(["br"] if "br" in ACCEPTED else [])]
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_a_site_that_compresses_everything_is_read(site: Site, quick: Settings,
+                                                   coding: str) -> None:
+    site.compress = coding  # pages, robots.txt and error pages alike
+    site.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private\n",
+                                       headers={"Content-Type": "text/plain"})
+    site.page("/story", article_html("Minerals pact signed", BODY))
+    site.page("/private/memo", article_html("Memo", BODY))
+    fetched = fetch_pages([site.url(u) for u in ("/story", "/private/memo", "/gone")],
+                          cli_fetcher(quick), quick)
+    (saved,) = fetched.saved
+    record = json.loads((quick.corpus_dir / saved.path).read_text())
+    assert "secretariat will open in Ottawa" in record["text"]
+    reasons = [r.reason for r in fetched.refused]
+    assert "robots.txt does not allow" in reasons[0] and "HTTP 404" in reasons[1]
+    asked = site.requests[-1][1]["Accept-Encoding"]
+    assert asked == ", ".join(ACCEPTED) and coding in asked and "zstd" not in asked
+
+
+def test_a_gzip_bomb_stops_at_the_cap_on_its_decoded_size(site: Site, quick: Settings) -> None:
+    import tracemalloc
+
+    from helpers.webserver import bomb
+
+    site.routes["/bomb"] = Route(body=bomb(200 * 2**20), headers={
+        "Content-Type": "text/html", "Content-Encoding": "gzip"})  # 200 KB on the wire
+    fetcher = cli_fetcher(quick)
+    tracemalloc.start()
+    try:
+        fetched = fetch_pages([site.url("/bomb")], fetcher, quick)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (refused,) = fetched.refused
+    assert "larger than the 1 MB limit - stopped downloading" in refused.reason
+    assert peak < 16 * 2**20  # not 64 MB per network chunk, as inflating a chunk at once
+
+
+@pytest.mark.parametrize("coding, reason", [
+    ("zstd", "compressed as 'zstd', which this tool cannot read"),
+    ("gzip, gzip", "compressed 2 times over"),
+    ("gzip", "not valid gzip data"),
+])
+def test_a_body_that_cannot_be_decoded_is_refused_with_a_reason(site: Site, quick: Settings,
+                                                                coding: str, reason: str) -> None:
+    site.routes["/odd"] = Route(body=b"<html>plain, whatever the header says</html>",
+                                headers={"Content-Type": "text/html", "Content-Encoding": coding})
+    (refused,) = fetch_pages([site.url("/odd")], cli_fetcher(quick), quick).refused
+    assert reason in refused.reason
+
+
+def test_qa_add_and_feeds_work_against_a_server_that_compresses_everything(
+        site: Site, tmp_path: Path, monkeypatch, fake) -> None:
+    from click.testing import CliRunner
+
+    import qa.index.build
+    from qa.cli import main
+
+    from helpers.webserver import rss
+
+    monkeypatch.setattr(qa.index.build, "SentenceTransformerEmbedder", lambda *a, **k: fake)
+    monkeypatch.chdir(tmp_path)
+    site.compress = "gzip"
+    site.routes["/robots.txt"] = Route(body=b"User-agent: *\nAllow: /\n",
+                                       headers={"Content-Type": "text/plain"})
+    site.page("/minerals", article_html("Minerals alliance formed", BODY))
+    site.page("/news/1", article_html("Harbour tunnel opens", BODY.replace("lithium", "tin")))
+    site.feed("/feed.xml", rss([("s1", site.url("/news/1"), "Mon, 02 Feb 2026 09:00:00 GMT")]))
+    run = CliRunner().invoke
+    added = run(main, ["add", "-q", site.url("/minerals")])
+    assert added.exit_code == 0 and "1 added" in added.output, added.output
+    following = run(main, ["feeds", "add", site.url("/feed.xml")])
+    assert following.exit_code == 0 and "following" in following.output, following.output
+    updated = run(main, ["feeds", "update", "-q"])
+    assert updated.exit_code == 0 and "1 new or changed" in updated.output, updated.output
+    assert "1 added" in updated.output
+
+
+# -- one deadline for the whole fetch (issue 20, item 2) -------------------------------------
+def test_headers_that_never_finish_end_within_the_deadline(site: Site, settings: Settings) -> None:
+    import threading
+
+    from helpers.webserver import trickle
+
+    # A read timeout longer than the pause between two bytes: only the deadline can end it.
+    patient = settings.with_(fetch_host_interval=0.0, fetch_timeout=10.0, fetch_deadline=3.0)
+    site.routes["/trickle"] = Route(raw=trickle(b"Content-Type: text/html\r\nX-Pad: " + b"a" * 99))
+    done: dict[str, object] = {}
+
+    def fetch() -> None:
+        done["fetched"] = fetch_pages([site.url("/trickle")], cli_fetcher(patient), patient)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(3.0 + 2.0)
+    assert not worker.is_alive(), "still waiting for the headers after the deadline + 2 s"
+    (refused,) = done["fetched"].refused  # type: ignore[attr-defined]
+    assert "no complete answer within 3 s - gave up" in refused.reason
+    assert time.monotonic() - started < 5.0
+
+
+# -- addresses: IPv4 in IPv6 clothing, and DNS rebinding (issue 20, item 6) ------------------
+@pytest.mark.parametrize("ip, reached", [
+    ("64:ff9b::7f00:1", "loopback address 127.0.0.1"),  # NAT64
+    ("64:ff9b::a00:1", "private address 10.0.0.1"),
+    ("64:ff9b:1::a00:1", "address 64:ff9b:1::a00:1"),  # local-use NAT64
+    ("::127.0.0.1", "loopback address 127.0.0.1"),  # IPv4-compatible
+    ("::ffff:0:127.0.0.1", "loopback address 127.0.0.1"),  # IPv4-translated
+    ("::ffff:0:a9fe:a9fe", "link-local address 169.254.169.254"),
+    ("2002:7f00:1::1", "loopback address 127.0.0.1"),  # 6to4
+    ("2002:c0a8:101::1", "private address 192.168.1.1"),
+    ("fec0::1", "address fec0::1"),  # site-local
+    ("224.0.0.1", "address 224.0.0.1"),  # multicast
+])
+def test_private_addresses_in_ipv6_clothing_are_refused(ip: str, reached: str) -> None:
+    from qa.errors import AddressRefused
+    from qa.fresh.addresses import check_ip
+
+    with pytest.raises(AddressRefused, match=reached):
+        check_ip("http://x.test/", ip)
+
+
+@pytest.mark.parametrize("ip", ["8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::808:808",
+                                "2002:808:808::1", "2606:4700:4700::1111"])
+def test_public_addresses_pass_however_written(ip: str) -> None:
+    from qa.fresh.addresses import check_ip
+
+    check_ip("http://x.test/", ip)
+
+
+def test_a_nat64_url_of_the_servers_own_address_is_refused_from_the_chat(
+        site: Site, quick: Settings) -> None:
+    site.page("/story", article_html("Internal", BODY))
+    (refused,) = fetch_pages([f"http://[64:ff9b::7f00:1]:{site.port}/story"],
+                             chat_fetcher(quick), quick).refused
+    assert "loopback address 127.0.0.1 (inside 64:ff9b::7f00:1)" in refused.reason
+    assert site.paths() == []
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_never_connected_to(
+        site: Site, quick: Settings, monkeypatch) -> None:
+    import socket
+    import sys
+
+    real = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):  # public when checked, loopback afterwards
+        if host == "rebind.test":
+            checking = sys._getframe(1).f_globals.get("__name__") == "qa.fresh.addresses"
+            return real("1.1.1.1" if checking else "127.0.0.1",
+                        port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    site.page("/admin", article_html("Admin", BODY))
+    fetched = fetch_pages([f"http://rebind.test:{site.port}/admin"], chat_fetcher(quick), quick)
+    assert not fetched.saved
+    assert site.paths() == []  # not one blind request reached the loopback server
+
+
+# -- issue 20, item 7: a canonical URL must be on the page's own site, port included --------
+def test_a_canonical_url_on_another_port_is_not_believed(site: Site, quick: Settings) -> None:
+    other = f"http://127.0.0.1:{site.port + 1}/story"
+    site.page("/copy", article_html("Copy", BODY, canonical=other))
+    site.page("/moved", article_html("Moved", BODY.replace("twelve", "nine"),
+                                     canonical=site.url("/moved?utm_source=x")))
+    saved = fetch_pages([site.url("/copy"), site.url("/moved")], cli_fetcher(quick), quick).saved
+    assert [s.url for s in saved] == [site.url("/copy"), site.url("/moved")]
+    assert saved[0].path != article_path(canonical_url(other))

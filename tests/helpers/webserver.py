@@ -1,5 +1,9 @@
 """A small web server on 127.0.0.1 for the fetching tests: each path answers with what a
-test sets, and every request is recorded (path and headers). Nothing leaves the machine."""
+test sets, and every request is recorded (path and headers). Nothing leaves the machine.
+
+``site.compress = "gzip"`` (or ``"deflate"``, ``"br"``) compresses every answer, robots.txt
+and error pages included, as most real sites do; a route with ``raw`` writes its own
+status line and headers (byte by byte if it likes)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,21 @@ class Route:
     body: bytes | Callable[[], Iterable[bytes]] = b""
     # Answer 304 when the request's If-None-Match equals this ETag.
     etag: str | None = None
+    # Everything the server sends (status line, headers, body), written chunk by chunk.
+    raw: Callable[[], Iterable[bytes]] | None = None
+
+
+def compress(data: bytes, coding: str) -> bytes:
+    import gzip
+    import zlib
+
+    if coding == "gzip":
+        return gzip.compress(data)
+    if coding == "deflate":
+        return zlib.compress(data)
+    import brotli
+
+    return brotli.compress(data)
 
 
 class Site:
@@ -24,6 +43,7 @@ class Site:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.stopping = threading.Event()
+        self.compress: str | None = None
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +55,17 @@ class Site:
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 site.requests.append((self.path, dict(self.headers)))
                 route = site.routes.get(self.path, Route(404, body=b"not here"))
+                if route.raw is not None:
+                    self.close_connection = True
+                    try:
+                        for chunk in route.raw():
+                            if site.stopping.is_set():
+                                break
+                            self.wfile.write(chunk)
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.send_header("ETag", route.etag)
@@ -47,9 +78,14 @@ class Site:
                 if route.etag:
                     self.send_header("ETag", route.etag)
                 if isinstance(route.body, bytes):
-                    self.send_header("Content-Length", str(len(route.body)))
+                    body = route.body
+                    if site.compress and "Content-Encoding" not in route.headers:
+                        body = compress(body, site.compress)
+                        self.send_header("Content-Encoding", site.compress)
+                        self.send_header("Vary", "Accept-Encoding")
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(route.body)
+                    self.wfile.write(body)
                     return
                 self.send_header("Connection", "close")
                 self.end_headers()
@@ -124,6 +160,26 @@ def slow(bytes_per_tick: bytes = b"x", tick: float = 0.05) -> Callable[[], Itera
             yield bytes_per_tick
             time.sleep(tick)
     return body
+
+
+def trickle(head: bytes, tick: float = 2.0) -> Callable[[], Iterable[bytes]]:
+    """A response whose headers arrive one byte every ``tick`` seconds, never finishing."""
+    def raw() -> Iterable[bytes]:
+        yield b"HTTP/1.1 200 OK\r\n"
+        while True:
+            for byte in head:
+                time.sleep(tick)
+                yield bytes([byte])
+    return raw
+
+
+def bomb(decoded: int, coding: str = "gzip") -> bytes:
+    """``decoded`` bytes of zeros, compressed: a few hundred KB that expand enormously."""
+    import zlib
+
+    out = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | (16 if coding == "gzip" else 0))
+    block = bytes(1 << 20)
+    return b"".join(out.compress(block) for _ in range(decoded >> 20)) + out.flush()
 
 
 def huge(total: int, chunk: int = 1 << 16) -> Callable[[], Iterable[bytes]]:

@@ -485,3 +485,93 @@ def test_an_upload_refusal_gives_the_right_reason(tmp_path: Path) -> None:
     assert "unsupported file type (none)" in reasons["noext"]
     assert reasons["!!!.txt"] == ("the file name has no letters or digits - rename it and "
                                    "upload again")
+
+
+# -- issue 20, item 5: a symbolic link loop is that file's skip line -----------------------
+def _loops(corpus: Path) -> None:
+    (corpus / "self.txt").symlink_to("self.txt")
+    (corpus / "ping.txt").symlink_to("pong.txt")
+    (corpus / "pong.txt").symlink_to("ping.txt")
+
+
+def test_a_symlink_loop_is_a_skip_line_not_a_failed_build(settings: Settings, fake) -> None:
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    _loops(corpus)
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == ("good.txt",)
+    reasons = _reasons(report)
+    for name in ("self.txt", "ping.txt", "pong.txt"):
+        assert reasons[name].startswith("symbolic link loop"), reasons
+
+
+def test_a_symlink_loop_does_not_stop_the_watcher(settings: Settings, fake) -> None:
+    import threading
+
+    from qa.fresh.watch import watch
+    from qa.index.updater import Updater
+
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    _loops(corpus)
+    seen: list = []
+    arrived = threading.Condition()
+
+    def on_build(report, error) -> None:
+        with arrived:
+            seen.append((report, error))
+            arrived.notify_all()
+
+    def wait_for(done) -> None:  # 60 s without it: the watcher is stuck (not a speed limit)
+        with arrived:
+            assert arrived.wait_for(lambda: done(seen), 60), seen
+
+    def later_added(reports: list) -> list:
+        return [r for r, _ in reports[1:] if r and "later.txt" in r.added]
+
+    stop = threading.Event()
+    worker = threading.Thread(target=watch, args=(Updater(settings, embedder=fake), on_build),
+                              kwargs=dict(stop=stop, quiet_ms=50, debounce_ms=200), daemon=True)
+    worker.start()
+    try:
+        wait_for(lambda reports: len(reports) >= 1)
+        first, error = seen[0]
+        assert error is None and first.added == ("good.txt",)
+        (corpus / "loop2.txt").symlink_to("loop2.txt")  # before later.txt: its build sees it
+        (corpus / "later.txt").write_text("Bakery opens\n\nA bakery opened on Friday in town.\n")
+        wait_for(later_added)
+        assert [e for _, e in seen] == [None] * len(seen), seen
+        assert "symbolic link loop" in _reasons(later_added(seen)[0])["loop2.txt"]
+    finally:
+        stop.set()
+        worker.join(60)
+
+
+# -- issue 20, item 7: the first indexed copy of a text stays the original -------------------
+def test_a_later_exact_copy_that_sorts_first_does_not_replace_the_indexed_original(
+        settings: Settings, fake) -> None:
+    import json
+
+    from qa import Retriever
+
+    corpus = settings.corpus_dir
+    corpus.mkdir()
+    story = "The harbour reopened on Monday after the storm, officials said on the quay."
+    (corpus / "wire.json").write_text(json.dumps({
+        "title": "Harbour reopens", "source": "Harbour Gazette",
+        "url": "https://gazette.example/harbour", "text": story}))
+    assert build_index(corpus, settings=settings, embedder=fake).added == ("wire.json",)
+    (corpus / "aaa-copy.txt").write_text(f"Stolen headline\n\n{story}\n")  # sorts first
+    report = build_index(corpus, settings=settings, embedder=fake)
+    assert report.added == () and report.removed == ()
+    assert _reasons(report) == {"aaa-copy.txt": "duplicate of wire.json"}
+    (hit,) = Retriever.load(settings=settings, embedder=fake).search("harbour reopened", 1)
+    assert (hit.article_id, hit.title, hit.source, hit.url) == (
+        "wire.json", "Harbour reopens", "Harbour Gazette", "https://gazette.example/harbour")
+    again = build_index(corpus, settings=settings, embedder=fake)  # no flip-flop
+    assert (again.added, again.removed) == ((), ())
+    (corpus / "wire.json").unlink()  # the original gone: the copy takes its place
+    last = build_index(corpus, settings=settings, embedder=fake)
+    assert last.added == ("aaa-copy.txt",) and last.removed == ("wire.json",)
