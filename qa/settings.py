@@ -68,6 +68,9 @@ class Settings:
     # nothing relevant was found. Calibrated (benchmarks/calibrate_relevance.py) on BBC +
     # the sample: the 17 answerable questions score 0.53-0.77, 15 off-topic ones 0.17-0.42.
     min_relevance: float = 0.47
+    # ...or, whatever the cosine, when the reader gives a sentence at least this
+    # probability of holding the answer (calibrated the same way).
+    min_answer_score: float = 0.9
     # Preferences among the relevant hits (those scoring at least this share of the best):
     # for "latest"/"recent" questions the newest come first; for a question naming two
     # people or more, the passages naming them all.
@@ -161,7 +164,8 @@ _WHOLE = (
 )
 _REAL = (
     ("dense_share", 0.0, 1.0), ("pair_weight", 0.0, None), ("neighbour_weight", 0.0, None),
-    ("min_relevance", -1.0, 1.0), ("prefer_share", 0.0, 1.0), ("lock_timeout", -1.0, None),
+    ("min_relevance", -1.0, 1.0), ("min_answer_score", 0.0, 1.01), ("prefer_share", 0.0, 1.0),
+    ("lock_timeout", -1.0, None),
     ("fetch_timeout", 0.001, None), ("fetch_deadline", 0.001, None),
     ("fetch_host_interval", 0.0, None), ("feed_poll_minutes", 0.0, None),
 )
