@@ -57,8 +57,8 @@ class Settings:
     max_field_chars: int = 200
     mode: Mode = "hybrid"
     candidates: int = 100
-    # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (README, "How good is
-    # retrieval?"): score = dense_share x dense/best dense + (1 - dense_share) x BM25/best
+    # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (docs/quality.md,
+    # "Retrieval"): score = dense_share x dense/best dense + (1 - dense_share) x BM25/best
     # BM25, where BM25 adds pair_weight x its score on adjacent word pairs, and each
     # passage's scores first gain neighbour_weight x its neighbours' mean score.
     dense_share: float = 0.6
@@ -99,7 +99,7 @@ class Settings:
     port: int = 7860
     # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
     # Queries arriving together share one encode (qa/embed/batching.py), so this also bounds
-    # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
+    # a batch. Chosen by benchmarks/serving.py (docs/scaling.md).
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
     # Any other request to the app (a question with its conversation): more is a 413.
