@@ -1,5 +1,6 @@
-"""Calibrate `Settings.min_relevance`: the best-sentence score below which the chat says
-"nothing in these articles about ...".
+"""Calibrate the relevance verdict: below `Settings.min_relevance` (the best passage's
+cosine to the question) and `Settings.min_answer_score` (the reader's best sentence
+probability) the chat says "nothing in these articles about ...".
 
 Scores the BBC dev questions (answerable) and questions about things the corpus does not
 cover, against an index of BBC news + the sample article, and prints both score lists
@@ -39,25 +40,40 @@ OFF_TOPIC = [
 ]
 
 
-def best_score(retriever: Retriever, question: str) -> float:
-    """The verdict's measure: the best cosine of a retrieved passage to the question."""
-    return max(answer(retriever, question, min_relevance=0.0).similarities, default=0.0)
+def measures(retriever: Retriever, question: str) -> tuple[float, float, bool]:
+    """The verdict's two measures: the best cosine of a retrieved passage to the question
+    and the reader's best sentence probability; and the verdict as shipped."""
+    result = answer(retriever, question)
+    best = max((r.score for r in result.readings if r is not None), default=0.0)
+    return max(result.similarities, default=0.0), best, result.relevant
 
 
 def main(index_dir: str) -> None:
-    retriever = Retriever.load(settings=Settings(index_dir=Path(index_dir)))
+    settings = Settings(index_dir=Path(index_dir))
+    retriever = Retriever.load(settings=settings)
     dev = [json.loads(line)["question"] for line in DEV.read_text().splitlines()]
-    dev += ["what did Gor and Jaishankar discuss?", "when is the critical minerals ministerial?"]
-    on = sorted(best_score(retriever, q) for q in dev)
-    off = sorted(best_score(retriever, q) for q in OFF_TOPIC)
-    print("answerable:", " ".join(f"{s:.2f}" for s in on))
-    print("off-topic: ", " ".join(f"{s:.2f}" for s in off))
-    print(f"{'threshold':>9}  answerable kept  off-topic flagged")
-    for t in (0.40, 0.43, 0.45, 0.47, 0.50, 0.53, 0.55):
-        kept = sum(s >= t for s in on)
-        flagged = sum(s < t for s in off)
-        print(f"{t:9.2f}  {kept:>7}/{len(on):<7}  {flagged:>8}/{len(off)}")
-    print(f"current Settings.min_relevance = {Settings().min_relevance}")
+    dev += ["what did Gor and Jaishankar discuss?", "when is the critical minerals ministerial?",
+            "Who is Sergio Gor?"]
+    on = [measures(retriever, q) for q in dev]
+    off = [measures(retriever, q) for q in OFF_TOPIC]
+    print("| question | kind | best cosine | reader's best | relevant as shipped |")
+    print("|---|---|---|---|---|")
+    for kind, questions, rows in (("answerable", dev, on), ("off-topic", OFF_TOPIC, off)):
+        for q, (cos, best, verdict) in zip(questions, rows):
+            print(f"| {q} | {kind} | {cos:.2f} | {best:.2f} | {verdict} |")
+    print("\n| min_relevance | min_answer_score | answerable kept | off-topic flagged |")
+    print("|---|---|---|---|")
+    for t in (0.40, 0.43, 0.45, 0.47, 0.50):
+        for r in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+            kept = sum(c >= t or b >= r for c, b, _ in on)
+            flagged = sum(c < t and b < r for c, b, _ in off)
+            print(f"| {t:.2f} | {r:.2f} | {kept}/{len(on)} | {flagged}/{len(off)} |")
+    print(f"\nas shipped (min_relevance {settings.min_relevance}, min_answer_score "
+          f"{settings.min_answer_score}): answerable kept {sum(v for *_, v in on)}/{len(on)}, "
+          f"off-topic flagged {sum(not v for *_, v in off)}/{len(off)}")
+    timeless = "What happened in February 2005?"
+    verdict = answer(retriever, timeless).relevant
+    print(f"{timeless!r} (no article is dated then) relevant: {verdict}")
 
 
 if __name__ == "__main__":

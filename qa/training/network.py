@@ -63,7 +63,9 @@ def export_onnx(net, target: Path, work: Path) -> None:
     ``INPUTS`` (word embeddings [n, length, 384], mask and token types [n, length]),
     outputs ``OUTPUTS``. ``work`` holds the fp32 graph on the way."""
     import torch
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
 
     class Heads(torch.nn.Module):
         def __init__(self) -> None:
@@ -85,4 +87,9 @@ def export_onnx(net, target: Path, work: Path) -> None:
         torch.onnx.export(Heads(), example, str(fp32), input_names=list(INPUTS),
                           output_names=list(OUTPUTS), dynamic_axes=dynamic, opset_version=17,
                           dynamo=False)
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    # Fuse attention, GELU and layer norms (ONNX Runtime's BERT optimiser), then int8.
+    fused = work / "reader-fused.onnx"
+    optimize_model(str(fp32), model_type="bert", num_heads=net.bert.config.num_attention_heads,
+                   hidden_size=net.bert.config.hidden_size).save_model_to_file(str(fused))
+    quantize_dynamic(str(fused), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
