@@ -4,7 +4,9 @@ its answer words, the timeline, and its JSON for the API."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
+from qa.news.people import people_in
 from qa.search.hits import Hit
 
 from .reader import Reading
@@ -36,7 +38,9 @@ class Answer:
     lead: int | None = None  # the hit that leads whatever the scores (a speaker's quote)
     resolved: str | None = None  # the answer words' date: "Sunday (25 January 2026)"
     timeline_asked: bool = False  # the question asks how a story unfolded
-    facets: tuple[tuple[str, str, int], ...] = ()  # (name, kind, articles) named in the hits
+    # (name, kind, articles) named anywhere in the hits' articles; what the surfaces list
+    # is ``people``, named in the hits themselves.
+    facets: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def best(self) -> tuple[Hit, Reading] | None:
@@ -83,6 +87,13 @@ class Answer:
         2026)" for "on Sunday")."""
         return self.resolved or self.words
 
+    @cached_property
+    def people(self) -> tuple[tuple[str, int], ...]:
+        """``(name, articles)``: the people the hits name, in the hits' own text (not
+        elsewhere in their articles), with how many of the hits' articles name each
+        (:func:`qa.news.people.people_in`). What the chat and the API list."""
+        return tuple(people_in((h.article_id, h.text) for h in self.hits))
+
     @property
     def rewritten(self) -> bool:
         return self.query != self.question
@@ -105,5 +116,5 @@ class Answer:
                 "relevance": round(max(self.similarities, default=0.0), 4),
                 "understood": self.understood, "speaker": self.speaker,
                 "lead": lead, "hits": [h.to_dict() for h in self.hits],
-                "people": [{"name": n, "articles": c} for n, _, c in self.facets],
+                "people": [{"name": n, "articles": c} for n, c in self.people],
                 "timeline": [asdict(e) for e in self.timeline()]}

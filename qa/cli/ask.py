@@ -61,7 +61,8 @@ def ask(question: str, k: int, mode: str | None, since: str | None, until: str |
         return
     for rank, hit in enumerate(result.hits, start=1):
         where = " · ".join(x for x in (hit.date, hit.source, hit.article_id) if x)
-        click.secho(f"{rank}. [{hit.score:.3f}] {hit.title}", bold=True)
+        # Hit.score, shown as the chat and the API show it (two decimals).
+        click.secho(f"{rank}. [{hit.score:.2f}] {hit.title}", bold=True)
         click.echo(f"   {where}")
         if hit.also_in:
             click.echo(f"   also in: {', '.join(hit.also_in)}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from qa.ingest.corpus import Skipped
 from qa.ingest.near_duplicates import NearDuplicate
@@ -35,6 +36,31 @@ class BuildReport:
             f"index: {self.articles} articles, {self.passages} passages ({self.index_type})"
         )
         return f"{line}\n({self.note})" if self.note else line
+
+    def split(self, files: Iterable[str]) -> tuple[BuildReport, BuildReport]:
+        """``(of files, the rest)``: this report divided between the articles of ``files``
+        (corpus-relative paths; the records of a JSON file are its own) and all others,
+        so that whoever added ``files`` hears what happened to them and only a count of the
+        rest. Both keep the build's figures; ``unchanged`` counts the files of ``files``
+        whose articles are in no list (the same text was indexed already)."""
+        files = tuple(files)
+        under = tuple(f"{f}#" for f in files)
+
+        def mine(article_id: str) -> bool:
+            return article_id in files or article_id.startswith(under)
+
+        def part(ids: tuple[str, ...], keep: bool) -> tuple[str, ...]:
+            return tuple(i for i in ids if mine(i) == keep)
+
+        lists = {name: getattr(self, name) for name in ("added", "updated", "removed")}
+        named = [*self.added, *self.updated, *self.removed, *(s.id for s in self.skipped)]
+        quiet = sum(not any(i == f or i.startswith(f"{f}#") for i in named) for f in files)
+        of_files = replace(self, **{k: part(v, True) for k, v in lists.items()},
+                           skipped=tuple(s for s in self.skipped if mine(s.id)),
+                           unchanged=quiet, near_duplicates=())
+        rest = replace(self, **{k: part(v, False) for k, v in lists.items()},
+                       skipped=tuple(s for s in self.skipped if not mine(s.id)))
+        return of_files, rest
 
     def to_dict(self) -> dict:
         return {

@@ -57,6 +57,25 @@ _FUNCTION = frozenset(
     "a an the in on at of to for from with by and or but as about into than that this "
     "these those its their his her our over under between against".split())
 _APPOSITION = re.compile(r",\s(?:the|a|an|who|whose|one|head|chief|now)\b")
+# Strict reading (people_in): the lowercase words before a name that make it a person's
+# ("coach Luis Aragones", "editor David Roberts", "said Tony Blair"); any other word
+# ("the drama Maria Full of Grace", "called Gonna Have a No 1") is no evidence.
+PERSON_NOUNS = frozenset(
+    "actor actress adviser advisor aide ambassador analyst artist author banker batsman "
+    "boss bowler brother campaigner candidate captain ceo chairman chairwoman champion "
+    "chancellor chef chief colleague comedian commissioner composer counterpart daughter "
+    "defender deputy designer director doctor drummer economist editor envoy executive "
+    "father founder goalkeeper governor guitarist husband inventor investor journalist "
+    "judge lawyer leader manager mayor midfielder minister mother mp nurse officer "
+    "opponent owner painter player photographer premier presenter president producer "
+    "professor rapper researcher rival scientist secretary senator singer sister "
+    "skipper son spokesman spokeswoman spokesperson star striker student teacher "
+    "tycoon wife winner writer said says told added asked thanked".split())
+# Single words an honorific does not make a person: "Father Christmas", "Mother Nature".
+_NOT_PEOPLE = frozenset("Christmas Easter Nature Time Earth Santa".split())
+# "Maria Full of Grace", "Lord of the Rings": a run going on with "of" and a capital is a
+# title (of a film, a book, a show), not a person's name, without stronger evidence.
+_TITLE_GOES_ON = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
 _TITLES = HONORIFICS | ROLES
 # A name after a preposition is not the subject: "the MP for Sleaford and North Hykeham".
 OBJECT = re.compile(r"\b(?:of|for|in|at|from|to|with|by|on)\s+(?:[A-Z][\w'’-]*\s+)*"
@@ -74,9 +93,13 @@ class Name:
     person: bool
 
 
-def find_names(text: str, speaks: re.Pattern[str] | None = None) -> list[Name]:
+def find_names(text: str, speaks: re.Pattern[str] | None = None, *,
+               strict: bool = False) -> list[Name]:
     """Every name in ``text`` in order, each marked person or not (see the module).
-    ``speaks``, matched where a name ends, is more evidence of a person ("Smith said")."""
+    ``speaks``, matched where a name ends, is more evidence of a person ("Smith said").
+    ``strict`` asks for a person cue: an honorific or role title, a said-verb, an
+    apposition, or one of :data:`PERSON_NOUNS` just before; any other lowercase word
+    before a name is not one ("the drama Maria Full of Grace")."""
     runs = []
     for m in _RUN.finditer(text):
         tokens = m.group().split()
@@ -97,13 +120,34 @@ def find_names(text: str, speaks: re.Pattern[str] | None = None) -> list[Name]:
         previous = re.search(r"([a-z]+)\s+$", text[max(0, start - 30):start])
         speaking = bool(speaks and speaks.match(text, end)
                         and not OBJECT.search(text, max(0, start - 60), start))
-        evidence = honoured or speaking or (len(kept) >= 2 and (
-            any(t in ROLES for t in tokens[:drop]) or bool(_APPOSITION.match(text, end))
-            or bool(previous and previous.group(1) not in _FUNCTION)))
+        if strict:
+            evidence = _strict_evidence(text, kept, tokens[:drop], start, end, honoured,
+                                        speaking)
+        else:
+            evidence = honoured or speaking or (len(kept) >= 2 and (
+                any(t in ROLES for t in tokens[:drop]) or bool(_APPOSITION.match(text, end))
+                or bool(previous and previous.group(1) not in _FUNCTION)))
         runs.append((kept, start, end, evidence, bool(m.group("possessive"))))
     people = {kept[-1] for kept, _, _, evidence, _ in runs if evidence}
     return [Name(" ".join(kept), start, end, kept[-1] in people and not possessive)
             for kept, start, end, _, possessive in runs]
+
+
+def _strict_evidence(text: str, kept: list[str], dropped: list[str], start: int, end: int,
+                     honoured: bool, speaking: bool) -> bool:
+    """Whether the text marks ``kept`` (at ``text[start:end]``) as a person's name by a cue
+    :func:`find_names` accepts when ``strict``."""
+    if honoured and not (len(kept) == 1 and kept[0] in _NOT_PEOPLE):
+        return True
+    # One word saying something is as often "Everybody", "Supporters" or "Ireland": it
+    # is a person's surname only when a fuller name of the person has a cue.
+    if len(kept) < 2 or _TITLE_GOES_ON.match(text, end):
+        return False
+    if speaking:
+        return True
+    before = re.search(r"(?<![\w'’])([a-z]+)[,:]?\s+$", text[max(0, start - 30):start])
+    return (any(t in ROLES for t in dropped) or bool(_APPOSITION.match(text, end))
+            or bool(before and before.group(1) in PERSON_NOUNS))
 
 
 def same_person(name: str, query: str) -> bool:

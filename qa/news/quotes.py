@@ -51,6 +51,7 @@ _ACCORDING = re.compile(r"^[Aa]ccording to (?P<who>[A-Z][^,]{0,60}),\s+(?P<lead>
 _FILLER = re.compile(r"(?:\s+(?:has|had|have|also|once|then|later|as|MP|QC|previously|"
                      r"recently|again|further|himself|herself))+$")
 _SPEAKS = re.compile(rf"(?:,[^,\"“”.]{{1,140}},)?\s+(?:has\s+|had\s+|also\s+)?{_VERB}\b")
+SPEAKS = _SPEAKS  # matched where a name ends: evidence that it names a person ("Gor said")
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?\s+|\n+")
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 

@@ -15,7 +15,18 @@ from .snapshot import Snapshot
 class Hit:
     """One retrieved passage and where it came from. ``start``/``end`` are character
     offsets of ``text`` in the article body; ``version`` names the index version that
-    answered."""
+    answered.
+
+    ``score`` is the search's relevance score, the number the hits are ranked by (higher
+    is better), and the one number every surface shows for a passage: the chat's cards
+    (sorted by it), `qa ask`, the HTTP API and this field. Its scale is the mode's:
+    hybrid (the default) adds the max-normalised dense and BM25 scores of the candidates
+    in the settings' shares, so it is at most 1 (the best in both ways) and says how a
+    passage compares with the best match, not whether anything answers; dense gives the
+    cosine to the question, bm25 the BM25 score. A speaker's quotes leading "What did X
+    say?" score 1. Whether anything answers at all is ``Answer.relevant``, judged on the
+    cosine (``Answer.similarities``).
+    """
 
     text: str
     score: float

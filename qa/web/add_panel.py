@@ -136,7 +136,7 @@ class ArticleAdder:
             return (f"⚠️ Saved {', '.join(saved)} in the corpus, but updating the index "
                     f"failed: {why} They will be indexed by the next update that "
                     "succeeds; the previous index is still serving.", gr.skip(), gr.skip())
-        return (report_markdown(report, refused, notes), *self.on_change())
+        return (report_markdown(report, refused, notes, files=saved), *self.on_change())
 
 
 def remove_uploaded(files: list) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from functools import partial
 from http.cookies import Morsel, SimpleCookie
 from urllib.parse import unquote
 
@@ -26,6 +27,8 @@ from .handlers import FILE_TYPES, ChatApp, gr, status_line  # the first to impor
 from .html import CSS
 
 log = logging.getLogger(__name__)
+
+PERIOD = "YYYY, YYYY-MM or YYYY-MM-DD"  # what the date filters take (qa.search.filters)
 
 
 def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = None) -> gr.Blocks:
@@ -50,15 +53,18 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
                     clear = gr.Button("New conversation", scale=1)
                 examples = chat.examples()
-                if examples:
-                    gr.Examples(examples, inputs=box, label="Try asking")
+                # Not gr.Examples: it fills the box through an unqueued call, which the
+                # ApiGate refuses; a click on one of these asks it (one queued event).
+                tried = gr.Dataset(components=[box], samples=[[q] for q in examples],
+                                   type="index", label="Try asking",
+                                   elem_id="qa-examples") if examples else None
             with gr.Column(scale=1):
                 with gr.Accordion("Search options", open=False):
                     mode = gr.Radio(["hybrid", "dense", "bm25"], value=settings.mode,
                                     label="Retrieval")
                     k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages")
-                    since = gr.Textbox(label="Since (YYYY-MM-DD)", elem_id="qa-since")
-                    until = gr.Textbox(label="Until (YYYY-MM-DD)", elem_id="qa-until")
+                    since = gr.Textbox(label=f"Since ({PERIOD})", elem_id="qa-since")
+                    until = gr.Textbox(label=f"Until ({PERIOD})", elem_id="qa-until")
                     source = gr.Dropdown(chat.sources(), value=None, label="Source",
                                          allow_custom_value=True, elem_id="qa-source")
                     person = gr.Dropdown(chat.people(), value=None, label="Person named",
@@ -74,14 +80,19 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
                                        visible=bool(settings.upload_token),
                                        elem_id="qa-token")
                     add = gr.Button("Add to index", elem_id="qa-add")
+                    # Each action reports under its own button: what it changed.
+                    added = gr.Markdown(elem_id="qa-upload-report")
                     urls = gr.Textbox(label="Or web pages (one address per line)", lines=2,
                                       placeholder="https://…", elem_id="qa-urls")
                     fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
-                    report = gr.Markdown(elem_id="qa-report")
-        inputs = [box, chatbot, previous_query, mode, k, since, until, source]
+                    fetched = gr.Markdown(elem_id="qa-fetch-report")
+        inputs = [chatbot, previous_query, mode, k, since, until, source]  # after the question
         outputs = [chatbot, box, previous_query]
-        for trigger in (box.submit, ask.click):
-            trigger(chat.respond, [*inputs, shown, person, as_of],
+        asking = [(box.submit, chat.respond, box), (ask.click, chat.respond, box)]
+        if tried:  # a "Try asking" example asks at once, as if typed and sent
+            asking.append((tried.click, partial(chat.respond_example, examples), tried))
+        for trigger, respond, question in asking:
+            trigger(respond, [question, *inputs, shown, person, as_of],
                     [*outputs, status, source, shown],
                     api_visibility="private", concurrency_limit=answering,
                     concurrency_id="chat",
@@ -92,13 +103,26 @@ def build_app(retriever: Retriever, settings: Settings, chat: ChatApp | None = N
         token.change(None, token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
         # Updates run one at a time (the Updater's turn), but a second caller must reach the
         # handler to be told so at once, not wait in Gradio's queue behind a long fetch.
-        add.click(chat.adder.add_articles, [files, token], [report, status, source],
+        add.click(chat.adder.add_articles, [files, token], [added, status, source],
                   api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
-        fetch.click(chat.adder.add_urls, [urls, token], [report, status, source],
+        fetch.click(chat.adder.add_urls, [urls, token], [fetched, status, source],
                     api_visibility="private", concurrency_limit=4, concurrency_id="rebuild")
         for handler, name in ((chat.api_search, "search"), (chat.api_answer, "answer")):
             gr.api(handler, api_name=name, concurrency_limit=answering, concurrency_id="chat")
     return app
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default look with font files it ships whole. Its Source Sans Pro and IBM
+    Plex Mono SemiBold files are subsets of a few letters, so Chromium drew headings and
+    buttons (weight 600) half in them and half in a fallback font ("News QA", "Ask"):
+    declaring only the Regular and Bold files makes weight 600 use Bold, one font."""
+    whole = (400, 700)
+    return gr.themes.Default(
+        font=[gr.themes.LocalFont("Source Sans Pro", weights=whole), "ui-sans-serif",
+              "system-ui", "sans-serif"],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=whole), "ui-monospace",
+                   "Consolas", "monospace"])
 
 
 def load_or_build(settings: Settings) -> Retriever:
@@ -172,7 +196,7 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: object):
         server_name=settings.host, server_port=settings.port, share=False,
         max_file_size=settings.max_upload_bytes, enable_monitoring=False, show_error=False,
         blocked_paths=[str(settings.index_dir.resolve()), str(settings.corpus_dir.resolve())],
-        css=CSS, ssr_mode=False, mcp_server=False, footer_links=["api"], quiet=True,
+        css=CSS, theme=theme(), ssr_mode=False, mcp_server=False, footer_links=["api"], quiet=True,
     )
     options.update(overrides)
     return app.launch(**options)

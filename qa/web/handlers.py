@@ -121,7 +121,7 @@ class ChatApp:
             result = answer(self.retriever, question, previous_query=previous_query,
                             k=_whole(k), filters=_filters(mode, since, until, source, person),
                             as_of=as_of_day(_clean(as_of)))  # type: ignore[arg-type]
-            reply = answer_html(result, self.retriever.settings.min_relevance)
+            reply = answer_html(result)
             previous_query = result.query
         except QAError as exc:
             reply = error_html(str(exc))
@@ -130,6 +130,12 @@ class ChatApp:
             reply = error_html(SOMETHING_WRONG)
         history.append({"role": "assistant", "content": reply})
         return (history, "", previous_query, *self._index_outputs(shown))
+
+    def respond_example(self, examples: list[str], index: object, *rest):
+        """:meth:`respond` to the ``index``-th of the ``examples`` the page offers."""
+        valid = isinstance(index, int) and not isinstance(index, bool)
+        question = examples[index] if valid and 0 <= index < len(examples) else ""  # type: ignore[index]
+        return self.respond(question, *rest)
 
     def api_search(self, question: str, k: int = 5, mode: str = "hybrid", since: str = "",
                    until: str = "", source: str = "", person: str = "") -> list[dict]:

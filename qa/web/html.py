@@ -15,6 +15,13 @@ from qa.ingest.split import sentence_spans
 from qa.search.hits import Hit
 
 CSS = """
+/* The chat's "Answers" label and its buttons float over the top of the box: the messages
+   scroll below them, so no question or answer line is ever under them. */
+#qa-chat > .wrapper { padding-top: 34px; box-sizing: border-box; }
+#qa-chat .panel-wrap { border-top: 1px solid var(--border-color-primary); }
+/* Gradio's jump-to-the-end arrow floated over the cards: it sits in that top strip. */
+#qa-chat .scroll-down-button-container { top: 3px; bottom: auto; left: auto; right: 40px;
+  transform: none; }
 .qa-answer { scroll-margin-top: 12px; }
 .qa-best { font-size: 1.05em; margin-bottom: .6em; }
 .qa-words { font-size: 1.15em; font-weight: 700; margin: 0 0 .2em; }
@@ -58,11 +65,12 @@ def _paragraphs(html: str) -> str:
     return html.replace("\n\n", "<br>").replace("\n", "<br>")
 
 
-def _relevance(score: float, threshold: float) -> str:
-    filled = 3 if score >= threshold + 0.15 else 2 if score >= threshold else 1
-    dots = "●" * filled + "○" * (3 - filled)
-    low = "" if score >= threshold else " low"
-    return f'<span class="qa-rel{low}" title="similarity to the question">{dots} {score:.2f}</span>'
+def _score(hit: Hit, relevant: bool) -> str:
+    """The hit's search score, the number `qa ask`, the API and ``Hit.score`` give
+    (greyed when nothing answered the question)."""
+    low = "" if relevant else " low"
+    return (f'<span class="qa-rel{low}" title="search score: how well this passage matches '
+            f'the question (the best match scores highest)">{hit.score:.2f}</span>')
 
 
 def _link(url: str | None) -> str:
@@ -86,11 +94,11 @@ def error_html(message: str) -> str:
     return f'<div class="qa-answer qa-error">⚠️ {escape(message)}</div>'
 
 
-def answer_html(answer: Answer, threshold: float) -> str:
-    return f'<div class="qa-answer">{_answer_body(answer, threshold)}</div>'
+def answer_html(answer: Answer) -> str:
+    return f'<div class="qa-answer">{_answer_body(answer)}</div>'
 
 
-def _answer_body(answer: Answer, threshold: float) -> str:
+def _answer_body(answer: Answer) -> str:
     out: list[str] = []
     if answer.rewritten:
         out.append(f'<p class="qa-searched">Searched for: “{escape(answer.query)}”</p>')
@@ -117,17 +125,17 @@ def _answer_body(answer: Answer, threshold: float) -> str:
         out.append(f'<p class="qa-none">Nothing in these articles about “{asked}”.'
                    " The nearest passages are below; they may not answer it.</p>")
     out.append(_timeline(answer))
-    if answer.facets:
-        named = " · ".join(f"{escape(name)} ({n})" for name, _kind, n in answer.facets)
+    if answer.people:  # named in the passages shown below, not elsewhere in their articles
+        named = " · ".join(f"{escape(name)} ({n})" for name, n in answer.people)
         out.append(f'<p class="qa-facets">Named in these articles: {named}</p>')
-    # Group passages under their article, articles in order of their best passage.
-    groups: dict[str, list[tuple[Hit, Reading | None, float]]] = {}
-    for hit, reading, similarity in zip(answer.hits, answer.readings, answer.similarities):
-        groups.setdefault(hit.article_id, []).append((hit, reading, similarity))
+    # Group passages under their article, articles in order of their best passage, by the
+    # score each card shows (the hits may come in a news order: newest, quotes first...).
+    groups: dict[str, list[tuple[Hit, Reading | None]]] = {}
+    for hit, reading in sorted(zip(answer.hits, answer.readings), key=lambda p: -p[0].score):
+        groups.setdefault(hit.article_id, []).append((hit, reading))
     for items in groups.values():
         first = items[0][0]
-        cards = [_passage(hit, r, similarity, threshold, answer.relevant)
-                 for hit, r, similarity in items]
+        cards = [_passage(hit, r, answer.relevant) for hit, r in items]
         more = ""
         if len(cards) > 1:
             # Keep the message short: the best passage shows, the others fold away.
@@ -156,11 +164,10 @@ def _timeline(answer: Answer) -> str:
             f"<ol>{''.join(lines)}</ol></details>")
 
 
-def _passage(hit: Hit, reading: Reading | None, similarity: float, threshold: float,
-             relevant: bool) -> str:
+def _passage(hit: Hit, reading: Reading | None, relevant: bool) -> str:
     """A compact card: the answering sentence with a sentence either side, the whole
     passage one click away."""
-    score = _relevance(similarity, threshold)
+    score = _score(hit, relevant)
     if reading is None:
         return f'<div class="qa-passage">{score}{_paragraphs(escape(hit.text))}</div>'
     spans = [(a, b) for a, b, _ in sentence_spans(hit.text)]

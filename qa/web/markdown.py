@@ -40,12 +40,18 @@ def fetched_markdown(fetched: Fetched) -> list[str]:
 
 
 def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = (),
-                    notes: list[str] | None = None) -> str:
+                    notes: list[str] | None = None, *, files: tuple[str, ...] | None = None
+                    ) -> str:
     """The add-articles report: what was fetched (``notes``), added, changed, skipped
-    and why."""
+    and why. With ``files`` (the corpus paths this action saved), only what happened to
+    them is listed; the rest of the corpus (say, 35 duplicates skipped at every update)
+    gets one line of counts."""
     # Names and reasons come from uploaded files: escaped so none can add a line or markup.
     # A file of 10,000 records is summed up: the counts first, then a few of each kind.
     lines: list[str] = []
+    rest = None
+    if report is not None and files is not None:
+        report, rest = report.split(files)
     if report is not None:
         lines += [report.summary(), ""]
     lines += _first(list(notes or []), "fetched")
@@ -59,7 +65,27 @@ def report_markdown(report: BuildReport | None, refused: tuple[Skipped, ...] = (
         lines += _first([f"- **skipped** {markdown_code(s.id)}: {markdown_text(s.reason)}"
                          for s in report.skipped[:REPORT_LINES + 1]], "skipped",
                         len(report.skipped))
+        if files is not None and report.unchanged:
+            lines.append(f"- {report.unchanged} unchanged: the same text is indexed already")
+    if rest is not None:
+        lines += ["", _rest_line(rest)] if _rest_line(rest) else []
     return "\n".join(lines).strip() or "Nothing to do."
+
+
+def _rest_line(rest: BuildReport) -> str:
+    """One line of counts for what an update did beyond the files it was asked to add."""
+    duplicates = sum(s.reason.startswith("duplicate of") for s in rest.skipped)
+    why = [f"{duplicates} duplicate{'s' if duplicates != 1 else ''} of indexed articles"
+           ] if duplicates else []
+    if len(rest.skipped) > duplicates:
+        why.append(f"{len(rest.skipped) - duplicates} unreadable or empty")
+    counts = [f"{len(ids)} {label}" for label, ids in (
+        ("added", rest.added), ("updated", rest.updated), ("removed", rest.removed)) if ids]
+    if rest.skipped:
+        counts.append(f"{len(rest.skipped)} skipped ({', '.join(why)})")
+    if not counts:
+        return ""
+    return f"Elsewhere in the corpus: {', '.join(counts)}; `qa index` lists them."
 
 
 REPORT_LINES = 10  # of each kind in the add-articles report

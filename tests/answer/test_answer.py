@@ -54,13 +54,13 @@ def test_answer_highlights_the_most_similar_sentence(indexed: Retriever) -> None
 def test_nothing_relevant_is_said_plainly_with_nearest_passages(indexed: Retriever) -> None:
     result = answer(indexed, "sourdough bread recipe", min_relevance=0.99)
     assert not result.relevant and result.hits
-    html = answer_html(result, 0.99)
+    html = answer_html(result)
     assert "Nothing in these articles about “sourdough bread recipe”" in html
     assert "qa-article" in html  # nearest passages still listed
 
 
 def test_article_html_is_escaped(indexed: Retriever) -> None:
-    html = answer_html(answer(indexed, "hackers", min_relevance=0.0), 0.0)
+    html = answer_html(answer(indexed, "hackers", min_relevance=0.0))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>strike</b>" not in html and "&lt;b&gt;strike&lt;/b&gt;" in html
 
@@ -68,7 +68,7 @@ def test_article_html_is_escaped(indexed: Retriever) -> None:
 def test_filters_that_match_nothing_say_so(indexed: Retriever) -> None:
     result = answer(indexed, "hackers", filters=Filters(since="2030-01-01"))
     assert result.hits == ()
-    assert "with the current filters" in answer_html(result, 0.5)
+    assert "with the current filters" in answer_html(result)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +122,6 @@ def test_cards_name_the_other_copies_of_a_story(tmp_path: Path, fake) -> None:
     result = answer(Retriever.load(settings=settings, embedder=fake), "mayor bridge opened",
                     min_relevance=0.0)
     assert len(result.hits) == 1
-    html = answer_html(result, 0.0)
+    html = answer_html(result)
     assert "also in: <code>" in html
     assert {"wire.txt", "outlet.txt"} == {result.hits[0].article_id, *result.hits[0].also_in}

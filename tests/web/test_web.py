@@ -158,7 +158,7 @@ def upload(page, *paths: Path) -> str:
     page.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in paths])
     page.wait_for_timeout(500)
     page.locator("#qa-add").click()
-    report = page.locator("#qa-report")
+    report = page.locator("#qa-upload-report")
     report.filter(has_text="refused").or_(report.filter(has_text="embedded")).or_(
         report.filter(has_text="⚠️")).wait_for(timeout=180_000)
     return report.inner_text()
@@ -217,7 +217,7 @@ def test_the_url_box_refuses_the_servers_own_address_and_says_why(page, server) 
     before = page.locator("#qa-status").inner_text()
     page.locator("#qa-urls textarea").fill(server["url"] + "config\nftp://example.com/x")
     page.locator("#qa-fetch").click()
-    report = page.locator("#qa-report")
+    report = page.locator("#qa-fetch-report")
     report.filter(has_text="refused").wait_for(timeout=30_000)
     text = report.inner_text()
     assert "loopback address 127.0.0.1" in text and "--allow-private-urls" in text
@@ -239,8 +239,8 @@ def test_chat_keeps_answering_during_a_rebuild(browser, own_server, tmp_path: Pa
     uploader.locator("#qa-add").click()
     uploader.get_by_text("Embedding passages").first.wait_for(timeout=120_000)
     assert ANSWER in ask(asker, GOR)
-    assert "embedded" not in uploader.locator("#qa-report").inner_text()  # still rebuilding
-    uploader.locator("#qa-report").filter(has_text="embedded").wait_for(timeout=300_000)
+    assert "embedded" not in uploader.locator("#qa-upload-report").inner_text()  # still rebuilding
+    uploader.locator("#qa-upload-report").filter(has_text="embedded").wait_for(timeout=300_000)
     context.close()
 
 
@@ -451,7 +451,7 @@ def test_with_a_token_set_anonymous_uploads_leave_nothing_on_disk(browser, tmp_p
         page.locator("#qa-upload input[type=file]").set_input_files(str(story))
         page.wait_for_timeout(1000)
         page.locator("#qa-add").click()
-        page.locator("#qa-report").filter(has_text="uploads/lighthouse.txt").wait_for(
+        page.locator("#qa-upload-report").filter(has_text="uploads/lighthouse.txt").wait_for(
             timeout=120_000)
         assert (home / "corpus" / "uploads" / "lighthouse.txt").is_file()
         assert not [p for p in temp.rglob("lighthouse.txt")]  # the temporary copy is gone
