@@ -9,13 +9,22 @@ import click
 
 from .options import INDEX_OPTION, settings_for
 
+DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
+
 
 @click.command()
 @click.argument("question")
-@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True)
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]))
-@click.option("--since", help="Only articles dated on or after YYYY-MM-DD.")
-@click.option("--until", help="Only articles dated on or before YYYY-MM-DD.")
+@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="How many passages to show.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]),
+              help="How to search: hybrid (meaning and words, the default), dense (meaning "
+                   "only) or bm25 (words only).")
+@click.option("--since", metavar="DATE",
+              help=f"Only articles dated on or after DATE: {DATE_FORMS} (a year or month "
+                   "counts from its first day).")
+@click.option("--until", metavar="DATE",
+              help=f"Only articles dated on or before DATE: {DATE_FORMS} (a year or month "
+                   "counts to its last day).")
 @click.option("--source", help="Only articles from this source.")
 @click.option("--person", help="Only articles naming this person (or organisation, place).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
@@ -82,8 +91,9 @@ def _echo_timeline(result) -> None:
 
 @click.command()
 @click.argument("name")
-@click.option("-n", "limit", type=click.IntRange(1, 200), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("-n", "limit", type=click.IntRange(1, 200), default=20, show_default=True,
+              help="How many quotes to list at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print the quotes as JSON.")
 @INDEX_OPTION
 def quotes(name: str, limit: int, as_json: bool, index_dir: Path | None) -> None:
     """List what NAME said ("Gor", "Sergio Gor", "Ambassador Gor"), newest first."""

@@ -20,7 +20,8 @@ def qa(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def indexing(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """``(folder, the `qa index corpus` run)``: the folder holds corpus/ and index/."""
     root = tmp_path_factory.mktemp("cli")
     (root / "corpus").mkdir()
     (root / "corpus" / SEED.name).write_bytes(SEED.read_bytes())
@@ -29,7 +30,24 @@ def workdir(tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout
     assert "skipped  empty.txt: empty file" in result.stdout
-    return root
+    return root, result
+
+
+@pytest.fixture(scope="module")
+def workdir(indexing: tuple[Path, subprocess.CompletedProcess]) -> Path:
+    return indexing[0]
+
+
+def test_index_on_a_pipe_says_each_stage_from_the_first_file(
+        indexing: tuple[Path, subprocess.CompletedProcess]) -> None:
+    """stderr is a pipe here: no bar, but a line per stage (and every few seconds)."""
+    lines = indexing[1].stderr.splitlines()
+    assert lines[0] == "loading the model"
+    assert lines[1].startswith("scanning: 1 article read; splitting: 0 ")  # the first file
+    assert "scanning: 1 article read; splitting: 1 new or changed article split into " \
+           "passages" in lines
+    assert any(line.startswith("embedding: 6/6 passages (100%)") for line in lines)
+    assert lines[-1].startswith("saving the index")
 
 
 def test_ask_prints_ranked_readable_hits(workdir: Path) -> None:
