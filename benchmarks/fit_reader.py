@@ -1,16 +1,21 @@
-"""Fit and measure the reader's weights (qa/answer/reader.py WEIGHTS, BIAS).
+"""Fit and measure how the reader weighs its signals (qa/answer/reader.py SIGNAL_WEIGHTS,
+SIGNAL_BIAS, MIN_WORDS_CONFIDENCE).
 
-    .venv/bin/python benchmarks/fit_reader.py [--index DIR]
+    .venv/bin/python benchmarks/fit_reader.py [--index DIR] [--weights DIR]
 
 Indexes BBC news + the sample article with the real model (into DIR, reused by later
-runs), retrieves the top 5 passages for every question of the dev set, of the tuning
-half of benchmarks/questions/answers.jsonl and of benchmarks/questions/tuning-extra.jsonl,
-and describes each sentence of them by the reader's signals; a sentence is positive when
-it comes from the answering article and holds the answer string. Then it prints, on
-5-fold cross-validation over questions: sentence@1 of each signal alone, of the fitted
-model, and of the model without each signal in turn (keep a signal only if dropping it
-hurts), and finally the weights fitted on all of it. The report half is never used
-here: it measures the result, in `qa eval`.
+runs), retrieves the top 5 passages for every *tuning* question (the 15 dev questions,
+the tuning halves of benchmarks/questions/answers.jsonl and reader.jsonl, and
+tuning-extra.jsonl) and reads them with the trained reader (``--weights``: a folder with
+another ``reader.onnx``, e.g. from ``python -m qa.training.reader --export-to``).
+A sentence is positive when it comes from the answering article and holds the answer.
+
+It prints, on 5-fold cross-validation over questions, sentence@1 of each signal alone and
+of the fitted combinations; the weights fitted on all of it; and, for the answer words,
+coverage and precision (qa.evaluation.measure.words_match) at each confidence threshold,
+from cross-validated probabilities, with the threshold chosen: the lowest whose
+precision reaches --precision. The report halves are never read here: `qa eval
+--questions FILE --split report` measures the result.
 """
 
 from __future__ import annotations
@@ -30,10 +35,13 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import BBC, DEV_QUESTIONS, require  # noqa: E402
 
 from qa import Retriever, Settings, build_index  # noqa: E402
-from qa.answer.reader import FEATURES, candidates  # noqa: E402
+from qa.answer import reader_model  # noqa: E402
+from qa.answer.reader import SIGNALS, sentences  # noqa: E402
+from qa.embed import sha256_file  # noqa: E402
+from qa.evaluation.measure import words_match  # noqa: E402
 
 SAMPLE = HERE.parent / "corpus" / "2026-01-30-jaishankar-gor.txt"
-ANSWERS = HERE / "questions" / "answers.jsonl"
+QUESTIONS = HERE / "questions"
 
 
 def index(folder: Path) -> Retriever:
@@ -46,49 +54,49 @@ def index(folder: Path) -> Retriever:
     return Retriever.load(settings=settings)
 
 
-EXTRA = HERE / "questions" / "tuning-extra.jsonl"  # more tuning questions, other articles
+def tuning_questions() -> list[dict]:
+    rows = [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+    for name in ("answers.jsonl", "tuning-extra.jsonl", "reader.jsonl"):
+        rows += [q for line in (QUESTIONS / name).read_text().splitlines() if line.strip()
+                 if (q := json.loads(line))["split"] == "tune"]
+    return rows
 
 
-def questions(split: str) -> list[dict]:
-    files = [ANSWERS, EXTRA] if split == "tune" and EXTRA.exists() else [ANSWERS]
-    rows = [json.loads(line) for path in files for line in path.read_text().splitlines()
-            if line.strip()]
-    return [q for q in rows if q["split"] == split]
-
-
-def describe(retriever: Retriever, asked: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per question: the signals of every candidate sentence and which ones answer."""
+def describe(retriever: Retriever, model, asked: list[dict]) -> list[dict]:
+    """Per question: every candidate's signals, whether it answers, whether its words do."""
     out = []
     snap = retriever.snapshot
     for q in asked:
         hits = retriever.search(q["question"], 5)
         vector = retriever.embedder.embed_query(q["question"])
         cosines = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits])) @ vector
-        texts, starts = [h.text for h in hits], [h.start for h in hits]
-        found = candidates(q["question"], texts, starts, cosines.tolist(), snap.lexical)
+        found = sentences(q["question"], [h.text for h in hits], [h.start for h in hits],
+                          cosines.tolist(), snap.lexical, model)
         if not found:
             continue
-        x = np.stack([c.features for c in found])
-        y = np.array([
-            (hits[c.hit].article_id == q["article"] or q["article"] in hits[c.hit].also_in)
-            and q["answer"] in hits[c.hit].text[c.start : c.end] for c in found], dtype=bool)
-        out.append((x, y))
+        named = [hits[c.hit].article_id == q["article"] or q["article"] in hits[c.hit].also_in
+                 for c in found]
+        text = [hits[c.hit].text for c in found]
+        out.append({
+            "x": np.stack([c.signals for c in found]),
+            "y": np.array([n and q["answer"] in t[c.start:c.end]
+                           for n, t, c in zip(named, text, found)], dtype=bool),
+            "words_right": np.array([n and c.words is not None and words_match(
+                t[c.words[0]:c.words[1]], q["answer"]) for n, t, c in zip(named, text, found)]),
+            "words_p": np.array([c.words_probability for c in found]),
+        })
     return out
 
 
-def at1(groups, weights: np.ndarray, bias: float = 0.0) -> float:
-    return float(np.mean([y[int(np.argmax(x @ weights + bias))] for x, y in groups]))
-
-
-def fit(groups) -> tuple[np.ndarray, float]:
+def fit(groups, columns: list[int]) -> tuple[np.ndarray, float]:
     """Weights from pairs (an answering sentence minus another of the same question), so
-    the model learns to rank within a question; then the bias that turns the score into
-    a probability (Platt scaling on single sentences)."""
+    they rank within a question; then Platt scaling on single sentences for the bias."""
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(0)
     diffs = []
-    for x, y in groups:
+    for g in groups:
+        x, y = g["x"][:, columns], g["y"]
         pos, neg = x[y], x[~y]
         if len(neg) > 40:
             neg = neg[rng.choice(len(neg), 40, replace=False)]
@@ -97,49 +105,75 @@ def fit(groups) -> tuple[np.ndarray, float]:
     pairs = LogisticRegression(C=1.0, fit_intercept=False, max_iter=5000).fit(
         np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
     weights = pairs.coef_[0]
-    x = np.concatenate([g[0] for g in groups])
-    y = np.concatenate([g[1] for g in groups])
+    x = np.concatenate([g["x"][:, columns] for g in groups])
+    y = np.concatenate([g["y"] for g in groups])
     platt = LogisticRegression(max_iter=1000).fit((x @ weights)[:, None], y)
     return weights * platt.coef_[0][0], float(platt.intercept_[0])
 
 
-def cross_validated(groups, columns: list[int], folds: int = 5) -> float:
-    hits = []
+def cross_validated(groups, columns: list[int], folds: int = 5) -> list[np.ndarray]:
+    """Each question's sentence probabilities from a model fitted without its fold."""
+    probs: list[np.ndarray] = [np.zeros(0)] * len(groups)
     order = np.random.default_rng(0).permutation(len(groups))
     for f in range(folds):
-        test = [groups[i] for i in order[f::folds]]
-        train = [groups[i] for i in order if i not in set(order[f::folds])]
-        w, b = fit([(x[:, columns], y) for x, y in train])
-        hits += [y[int(np.argmax(x[:, columns] @ w + b))] for x, y in test]
-    return float(np.mean(hits))
+        held = set(order[f::folds].tolist())
+        train = [g for i, g in enumerate(groups) if i not in held and g["y"].any()]
+        w, b = fit(train, columns)
+        for i in held:
+            probs[i] = 1 / (1 + np.exp(-(groups[i]["x"][:, columns] @ w + b)))
+    return probs
+
+
+def at1(groups, probs) -> float:
+    return float(np.mean([g["y"][int(np.argmax(p))] for g, p in zip(groups, probs)]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, default=Path("/tmp/qa-reader-bbc"))
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="folder with another reader.onnx (default: the shipped one)")
+    parser.add_argument("--precision", type=float, default=0.92,
+                        help="answer-word precision the threshold must reach on the tuning half")
     args = parser.parse_args()
     require(BBC, DEV_QUESTIONS)
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     retriever = index(args.index)
-    dev = [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
-    groups = describe(retriever, dev + questions("tune"))
-    answerable = [g for g in groups if g[1].any()]
-    print(f"{len(groups)} questions ({len(answerable)} with an answering sentence in the "
-          f"top 5 passages), {sum(len(g[1]) for g in groups)} candidate sentences\n")
-    everything = list(range(len(FEATURES)))
-    print("| signals | sentence@1 (5-fold CV; of questions answerable in the top 5) |")
-    print("|---|---|")
-    for i, name in enumerate(FEATURES):
-        alone = at1(answerable, np.eye(len(FEATURES))[i])
-        print(f"| {name} alone (no fitting) | {alone:.3f} |")
-    print(f"| all, fitted | {cross_validated(answerable, everything):.3f} |")
-    for i, name in enumerate(FEATURES):
-        rest = [j for j in everything if j != i]
-        print(f"| all but {name} | {cross_validated(answerable, rest):.3f} |")
-    weights, bias = fit(answerable)
-    print("\nWEIGHTS = np.array([" + ", ".join(f"{w:.3f}" for w in weights) + "])")
-    print(f"BIAS = {bias:.3f}")
+    if args.weights:
+        model = reader_model.TrainedReader(
+            args.weights, sha256_file(args.weights / reader_model.WEIGHTS))
+    else:
+        model = reader_model.shared()
+    groups = describe(retriever, model, tuning_questions())
+    answerable = sum(g["y"].any() for g in groups)
+    print(f"{len(groups)} tuning questions ({answerable} with an answering sentence in the "
+          f"top 5 passages), {sum(len(g['y']) for g in groups)} candidate sentences\n")
+    print("| signals | sentence@1 (5-fold CV, all tuning questions) |\n|---|---|")
+    for i, name in enumerate(SIGNALS):
+        print(f"| {name} alone (no fitting) | {at1(groups, [g['x'][:, i] for g in groups]):.3f} |")
+    everything = list(range(len(SIGNALS)))
+    subsets = [[0, 1], [0, 2], everything]
+    for columns in subsets:
+        names = " + ".join(SIGNALS[c] for c in columns)
+        print(f"| {names}, fitted | {at1(groups, cross_validated(groups, columns)):.3f} |")
+    weights, bias = fit([g for g in groups if g["y"].any()], everything)
+    print("\nSIGNAL_WEIGHTS = np.array([" + ", ".join(f"{w:.3f}" for w in weights) + "])")
+    print(f"SIGNAL_BIAS = {bias:.3f}\n")
+
+    probs = cross_validated(groups, everything)
+    lead = [int(np.argmax(p)) for p in probs]
+    confidence = np.array([p[i] * g["words_p"][i] for g, p, i in zip(groups, probs, lead)])
+    right = np.array([g["words_right"][i] for g, i in zip(groups, lead)])
+    print("| words shown when confidence >= | coverage | precision |\n|---|---|---|")
+    chosen = None
+    for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        shown = confidence >= t
+        precision = right[shown].mean() if shown.any() else float("nan")
+        print(f"| {t:.2f} | {shown.mean():.3f} | {precision:.3f} |")
+        if chosen is None and shown.any() and precision >= args.precision:
+            chosen = t
+    print(f"\nMIN_WORDS_CONFIDENCE = {chosen}  # lowest threshold with precision >= "
+          f"{args.precision} on the tuning half (cross-validated)")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ class Settings:
     max_field_chars: int = 200
     mode: Mode = "hybrid"
     candidates: int = 100
-    # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (README, "How good is
-    # retrieval?"): score = dense_share x dense/best dense + (1 - dense_share) x BM25/best
+    # Hybrid scoring, tuned on TIME 1963 and the BBC dev questions (docs/quality.md,
+    # "Retrieval"): score = dense_share x dense/best dense + (1 - dense_share) x BM25/best
     # BM25, where BM25 adds pair_weight x its score on adjacent word pairs, and each
     # passage's scores first gain neighbour_weight x its neighbours' mean score.
     dense_share: float = 0.6
@@ -69,6 +69,9 @@ class Settings:
     # nothing relevant was found. Calibrated (benchmarks/calibrate_relevance.py) on BBC +
     # the sample: the 17 answerable questions score 0.53-0.77, 15 off-topic ones 0.17-0.42.
     min_relevance: float = 0.47
+    # ...or, whatever the cosine, when the reader gives a sentence at least this
+    # probability of holding the answer (calibrated the same way).
+    min_answer_score: float = 0.9
     # Preferences among the relevant hits (those scoring at least this share of the best):
     # for "latest"/"recent" questions the newest come first; for a question naming two
     # people or more, the passages naming them all.
@@ -101,7 +104,7 @@ class Settings:
     server: str | None = None
     # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
     # Queries arriving together share one encode (qa/embed/batching.py), so this also bounds
-    # a batch. Chosen by benchmarks/serving.py (README, "Scaling out").
+    # a batch. Chosen by benchmarks/serving.py (docs/scaling.md).
     concurrency: int = 16
     max_upload_bytes: int = 5 * 1024 * 1024
     # Any other request to the app (a question with its conversation): more is a 413.
@@ -170,7 +173,8 @@ _WHOLE = (
 )
 _REAL = (
     ("dense_share", 0.0, 1.0), ("pair_weight", 0.0, None), ("neighbour_weight", 0.0, None),
-    ("min_relevance", -1.0, 1.0), ("prefer_share", 0.0, 1.0), ("lock_timeout", -1.0, None),
+    ("min_relevance", -1.0, 1.0), ("min_answer_score", 0.0, 1.01), ("prefer_share", 0.0, 1.0),
+    ("lock_timeout", -1.0, None),
     ("fetch_timeout", 0.001, None), ("fetch_deadline", 0.001, None),
     ("fetch_host_interval", 0.0, None), ("feed_poll_minutes", 0.0, None),
 )

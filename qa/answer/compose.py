@@ -17,9 +17,11 @@ import numpy as np
 
 from qa.search.filters import Filters
 from qa.search.hits import Hit
+from qa.search.news_order import published_in
 from qa.search.retriever import Retriever
 from qa.search.snapshot import Snapshot
 
+from . import reader_model
 from .follow_ups import content_words, contextualize
 from .gather import gather, lead_with_quotes
 from .plan import Plan, plan_search
@@ -79,18 +81,33 @@ def _read(retriever: Retriever, snap: Snapshot, plan: Plan, question: str, query
     stored = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits]))
     cosines = (stored @ vector).tolist()
     readings = read(intent.text, [h.text for h in hits], [h.start for h in hits], cosines,
-                    snap.lexical)
+                    snap.lexical, reader_model.shared())
     for i, q in enumerate(quoted):
         readings[i] = quote_reading(i, q, query)
-    # "What happened in July 1963?": the time is the whole question, any hit answers it.
-    only_time = intent.time is not None and not set(map(str.lower, content_words(
-        intent.text))) - GENERIC
     result = Answer(question, query, tuple(hits), tuple(readings), tuple(cosines),
-                    bool(quoted) or only_time or max(cosines) >= threshold, understood,
+                    _relevant(plan, hits, readings, cosines, bool(quoted), threshold,
+                              retriever.settings.min_answer_score), understood,
                     quoted[0].speaker if quoted else None, 0 if quoted else None)
     facets = snap.entities_of(list(dict.fromkeys(h.article_id for h in hits)))
     return replace(result, resolved=_resolved(snap, result), timeline_asked=intent.timeline,
                    facets=tuple(f for f in facets if f[1] == "person")[:8])
+
+
+def _relevant(plan: Plan, hits: list[Hit], readings: list, cosines: list[float],
+              quoted: bool, threshold: float, min_answer_score: float) -> bool:
+    """Whether anything here answers: a quote of the speaker asked about; for a question
+    that is only a period ("What happened in July 1963?"), an article published in it;
+    otherwise a passage whose cosine to the question reaches ``threshold`` or a sentence
+    the reader gives at least ``min_answer_score`` (both calibrated by
+    benchmarks/calibrate_relevance.py)."""
+    intent = plan.intent
+    if quoted:
+        return True
+    if intent.time is not None and not set(map(str.lower, content_words(intent.text))) - GENERIC:
+        about = plan.filters.about
+        return about is None or any(published_in(h, *about) for h in hits)
+    best = max((r.score for r in readings if r is not None), default=0.0)
+    return max(cosines) >= threshold or best >= min_answer_score
 
 
 def _resolved(snap: Snapshot, result: Answer) -> str | None:

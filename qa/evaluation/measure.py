@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -103,6 +104,24 @@ def answer_rank(hits: Sequence, question: Question) -> int | None:
     return None
 
 
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+
+
+def words_match(shown: str, answer: str) -> bool:
+    """Whether answer words ``shown`` are the ``answer``: they hold it with at most three
+    more words ("about $9.4bn" for "$9.4bn"), or they are at least half of it ("Gor" is
+    not "Sergio Gor Jr", "Sergio Gor" is). Case and punctuation aside."""
+    words, wanted = _TOKEN.findall(shown.lower()), _TOKEN.findall(answer.lower())
+    if not words or not wanted:
+        return False
+
+    def within(part: list[str], whole: list[str]) -> bool:
+        return any(whole[i : i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+    return (within(wanted, words) and len(words) - len(wanted) <= 3) or (
+        within(words, wanted) and 2 * len(words) >= len(wanted))
+
+
 def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
 
@@ -158,7 +177,9 @@ def evaluate_questions(
 ) -> Report:
     """Passage-level Hit@1/5/10 and MRR@10 of each mode, and the reader's: sentence@1
     (the lead sentence holds the answer and comes from the answering article or one of
-    its copies) and answer@1 (the marked answer words hold the answer)."""
+    its copies), coverage (answer words are shown at all), precision (shown words are the
+    answer, by :func:`words_match`, from the answering article) and answer@1 (right words
+    shown, over every question)."""
     results = []
     for mode in modes:
         rows, times = [], []
@@ -175,7 +196,11 @@ def evaluate_questions(
                 "Hit@10": float(rank is not None),
                 "MRR@10": 1.0 / rank if rank else 0.0,
                 "sentence@1": float(named and q.answer in (lead.sentence or "")),
-                "answer@1": float(named and q.answer in (lead.words or "")),
+                "coverage": float(lead.words is not None),
+                "answer@1": float(named and words_match(lead.words or "", q.answer)),
             })
-        results.append(ModeResult(mode, _mean(rows), statistics.median(times)))
+        metrics = _mean(rows)
+        metrics["precision"] = metrics["answer@1"] / metrics["coverage"] if metrics[
+            "coverage"] else 0.0
+        results.append(ModeResult(mode, metrics, statistics.median(times)))
     return Report(name, "passage", len(questions), tuple(results))

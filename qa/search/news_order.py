@@ -35,13 +35,16 @@ def published_first(hits: list[Hit], first: str | None, last: str | None, *,
     (an article of July recalling "on 11 June"), each group in score order; with
     ``per_article``, at most that many passages of one article lead the published group
     (see :func:`spread`)."""
-    def outside(hit: Hit) -> bool:
-        day = (hit.date or "")[:10]
-        return not day or (first is not None and day < first) or (last is not None and day > last)
-    published = [h for h in hits if not outside(h)]
+    published = [h for h in hits if published_in(h, first, last)]
     if per_article is not None:
         published = spread(published, per_article)
-    return published + [h for h in hits if outside(h)]
+    return published + [h for h in hits if not published_in(h, first, last)]
+
+
+def published_in(hit: Hit, first: str | None, last: str | None) -> bool:
+    """Whether ``hit``'s article is dated within ``first..last`` (days, either open)."""
+    day = (hit.date or "")[:10]
+    return bool(day) and (first is None or day >= first) and (last is None or day <= last)
 
 
 def spread(hits: list[Hit], per_article: int) -> list[Hit]:

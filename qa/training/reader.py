@@ -11,7 +11,8 @@ seeded generator.
 
 Runs resume: every ``--checkpoint-every`` steps the model, optimiser, step and random
 state are written atomically to ``--run``; starting again with the same arguments
-continues from there (``--max-minutes`` ends a chunk at a checkpoint). Validation
+continues from there (``--max-minutes`` ends a chunk at a checkpoint; ``--stop-at`` ends
+the run at a step without changing the learning-rate schedule). Validation
 (held-out SQuAD articles) prints sentence@1, exact match and F1 and appends them to
 ``<run>/curve.jsonl``. ``--export`` writes the shipped weights and their figures into
 ``qa/models/reader/``. Nothing here runs at install, at test or at question time.
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +39,7 @@ from qa.answer import reader_model as net_
 from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file, stay_offline
 from qa.ingest.split import sentence_spans
 
-from . import data
+from . import card, data, network
 
 log = logging.getLogger("qa.training.reader")
 
@@ -149,7 +151,7 @@ def train(args) -> Path:
     negatives = hard_negatives(corpus, corpus.train)
     log.info("%d training questions, %d validation questions (held-out articles)",
              len(corpus.train), len(corpus.valid))
-    net = net_.build(base)
+    net = network.build(base)
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
@@ -202,7 +204,7 @@ def train(args) -> Path:
                          step / steps_per_epoch, sum(running) / len(running), 50 / (now - last))
                 last = now
                 running.clear()
-            done = step == total
+            done = step in (total, args.stop_at)
             out_of_time = args.max_minutes and time.monotonic() - started > 60 * args.max_minutes
             if step % args.checkpoint_every == 0 or done or out_of_time:
                 _atomic_save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
@@ -210,7 +212,7 @@ def train(args) -> Path:
                               "args": _run_args(args)}, checkpoint)
             if step % args.eval_every == 0 or done:
                 figures = {"step": step, "epoch": round(step / steps_per_epoch, 3),
-                           **validate(net, tokenizer, corpus, args)}
+                           **validate(partial(read_passages, net, tokenizer), corpus, args)}
                 net.train()
                 with open(run / "curve.jsonl", "a") as fh:
                     fh.write(json.dumps(figures) + "\n")
@@ -219,7 +221,7 @@ def train(args) -> Path:
                 log.info("--max-minutes reached: stopped at step %d; run again to resume", step)
                 return checkpoint
             if done:
-                break
+                return checkpoint
     return checkpoint
 
 
@@ -254,7 +256,7 @@ def best_sentence(passages: list[str], reads: list[net_.Read]):
     return best
 
 
-def validate(net, tokenizer, corpus: data.Corpus, args) -> dict:
+def validate(read, corpus: data.Corpus, args) -> dict:
     """Each held-out question read with its paragraph and the two most word-sharing
     paragraphs of its article: sentence@1 (the best sentence holds the first answer),
     exact match and F1 of the words end to end, and how often the own paragraph's
@@ -266,7 +268,7 @@ def validate(net, tokenizer, corpus: data.Corpus, args) -> dict:
     hits = em = f1 = ranked = 0.0
     for q, negatives in zip(questions, same):
         passages = [corpus.paragraphs[q.paragraph]] + [corpus.paragraphs[n] for n in negatives]
-        reads = read_passages(net, tokenizer, q.question, passages)
+        reads = read(q.question, passages)
         ranked += reads[0].answers > max((r.answers for r in reads[1:]), default=-np.inf)
         best = best_sentence(passages, reads)
         if not best or best[0] != 0:
@@ -283,35 +285,40 @@ def validate(net, tokenizer, corpus: data.Corpus, args) -> dict:
 
 # -- export ------------------------------------------------------------------------------------
 def export(args) -> None:
-    """The checkpoint's weights as shipped (fp16, word embeddings left to the base model),
-    their sha256, and the validation figures of the exported weights."""
-    import torch
-    from safetensors.torch import save_file
+    """The checkpoint as shipped (an int8 ONNX graph, word embeddings left to the base
+    model), its sha256, and the validation figures of what ships."""
+    import tempfile
 
-    base = bundled_model_dir()
-    net = net_.build(base)
+    import torch
+
     state = torch.load(Path(args.run) / "checkpoint.pt", weights_only=False)
+    net = network.build()
     net.load_state_dict(state["model"])
     target = Path(args.export_to)
     target.mkdir(parents=True, exist_ok=True)
     weights = target / net_.WEIGHTS
-    save_file(net_.shipped_state(net), str(weights))
+    with tempfile.TemporaryDirectory() as work:
+        network.export_onnx(net, weights, Path(work))
     os.chmod(weights, 0o644)
-    # Figures of what ships: the fp16 weights reloaded into a fresh network.
-    shipped = net_.build(base)
-    net_.load_shipped(shipped, weights)
+    sha = sha256_file(weights)
+    shipped = net_.TrainedReader(target, sha)
     corpus = data.load(Path(args.data))
-    every = argparse.Namespace(**{**vars(args), "valid_questions": 10**9})
-    figures = validate(shipped, net_.tokenizer(base), corpus, every)
+    figures = validate(shipped.read, corpus, args)
+    steps_per_epoch = len(epoch_examples(corpus, hard_negatives(corpus, corpus.train), 0, args))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                             check=False).stdout.strip()
-    meta = {"sha256": sha256_file(weights), "base_sha256": BUNDLED_SHA256,
-            "max_length": net_.MAX_LENGTH, "step": state["step"],
+    meta = {"sha256": sha, "base_sha256": BUNDLED_SHA256, "max_length": net_.MAX_LENGTH,
+            "step": state["step"], "steps_per_epoch": steps_per_epoch,
+            "scheduled_steps": steps_per_epoch * state["args"]["epochs"],
             "training": state["args"], "commit": commit, "validation": figures,
+            "questions": {"train": len(corpus.train), "valid": len(corpus.valid)},
             "data_sha256": _data_hashes(Path(args.data))}
     (target / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
+    command = ("python -m qa.training.reader --data ../shared/data/qa-train"
+               + (f" --stop-at {state['step']}" if state["step"] < meta["scheduled_steps"] else ""))
+    (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
-             meta["sha256"], figures)
+             sha, figures)
 
 
 def _data_hashes(root: Path) -> dict[str, str]:
@@ -339,6 +346,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--valid-questions", type=int, default=400)
+    parser.add_argument("--stop-at", type=int, default=0,
+                        help="end the run at this step (checkpointed and validated) without "
+                        "changing the schedule; a later run without it resumes from there")
     parser.add_argument("--max-minutes", type=float, default=0.0,
                         help="stop at a checkpoint after this long (0: run to the end)")
     parser.add_argument("--export", action="store_true",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.answer_types import answer_spans, focus, question_kind
+from qa.answer import reader_model
 from qa.answer.reader import read
 from qa.index.keyword.bm25 import Lexical
 
@@ -84,7 +85,7 @@ def test_the_answering_sentence_leads_over_one_repeating_the_question() -> None:
     ]
     lexical = Lexical.build([1, 2], passages)
     readings = read("What did Gor and Jaishankar discuss?", passages, [0, 0], [0.6, 0.5],
-                    lexical)
+                    lexical, reader_model.shared())
     lead = max((r for r in readings if r), key=lambda r: r.score)
     text = passages[lead.hit]
     assert text[lead.start : lead.end].startswith("The talks covered")

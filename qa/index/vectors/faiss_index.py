@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 #: From this many passages the IVF lists hold 8-bit codes (IVF-SQ8, a quarter of the
 #: float32 bytes: 10M x 384 dims is 3.9 GB instead of 15.4 GB) and the coarse quantizer
 #: is an HNSW graph (assigning 10M vectors to 12k lists by exact scan would take most
-#: of an hour on 2 cores). Measured by benchmarks/vectors10m.py (README "Scaling out").
+#: of an hour on 2 cores). Measured by benchmarks/vectors10m.py (docs/scaling.md).
 COMPACT_MIN = 2_000_000
 
 

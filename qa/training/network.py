@@ -1,0 +1,88 @@
+"""The reader network in torch, for training and for exporting what ships.
+
+``build`` gives the shipped all-MiniLM-L6-v2 encoder with two heads: *start*/*end* logits
+over the word pieces (SQuAD-style) and an *answers* logit from [CLS]. ``export_onnx``
+writes it as the int8 ONNX graph the product runs (:mod:`qa.answer.reader_model`): the
+graph takes word embeddings, not word ids, because the word-embedding table was frozen in
+training and is read from the bundled base model instead of being shipped twice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.embed.model import bundled_model_dir
+from qa.errors import ModelUnavailable
+
+#: Frozen in training: taken from the base model at run time, not shipped.
+FROZEN = "bert.embeddings.word_embeddings.weight"
+INPUTS = ("embeddings", "attention_mask", "token_type_ids")
+OUTPUTS = ("answers", "start", "end")
+
+
+def build(base_dir: Path | None = None):
+    """A reader network with the base model's architecture and weights (heads at random)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertModel
+
+    base_dir = base_dir or bundled_model_dir()
+
+    class ReaderNet(torch.nn.Module):
+        def __init__(self, config: BertConfig) -> None:
+            super().__init__()
+            self.bert = BertModel(config, add_pooling_layer=False)
+            self.answers = torch.nn.Linear(config.hidden_size, 1)
+            self.span = torch.nn.Linear(config.hidden_size, 2)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return self.heads(self.bert.embeddings.word_embeddings(input_ids), attention_mask,
+                              token_type_ids)
+
+        def heads(self, embeddings: torch.Tensor, attention_mask: torch.Tensor,
+                  token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            hidden = self.bert(inputs_embeds=embeddings, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            start, end = self.span(hidden).unbind(-1)
+            return self.answers(hidden[:, 0]).squeeze(-1), start, end
+
+    config = BertConfig.from_dict(json.loads((base_dir / "config.json").read_text()))
+    net = ReaderNet(config)
+    base = load_file(str(base_dir / "model.safetensors"))
+    missing, _ = net.bert.load_state_dict(
+        {k: v for k, v in base.items() if not k.startswith("pooler.")}, strict=False)
+    if [m for m in missing if m != "embeddings.position_ids"]:
+        raise ModelUnavailable(f"the base model at {base_dir} lacks {missing[:3]}")
+    return net
+
+
+def export_onnx(net, target: Path, work: Path) -> None:
+    """``net`` as an int8 (dynamically quantised) ONNX graph at ``target``: inputs
+    ``INPUTS`` (word embeddings [n, length, 384], mask and token types [n, length]),
+    outputs ``OUTPUTS``. ``work`` holds the fp32 graph on the way."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Heads(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, embeddings, attention_mask, token_type_ids):
+            return self.net.heads(embeddings, attention_mask, token_type_ids)
+
+    net.eval()
+    n, length = 2, 16
+    example = (torch.zeros(n, length, net.bert.config.hidden_size),
+               torch.ones(n, length, dtype=torch.int64), torch.zeros(n, length, dtype=torch.int64))
+    fp32 = work / "reader-fp32.onnx"
+    dynamic = {name: {0: "pairs", 1: "pieces"} for name in INPUTS}
+    dynamic.update({"answers": {0: "pairs"}, "start": {0: "pairs", 1: "pieces"},
+                    "end": {0: "pairs", 1: "pieces"}})
+    with torch.inference_mode():
+        torch.onnx.export(Heads(), example, str(fp32), input_names=list(INPUTS),
+                          output_names=list(OUTPUTS), dynamic_axes=dynamic, opset_version=17,
+                          dynamo=False)
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)

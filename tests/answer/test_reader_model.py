@@ -1,0 +1,75 @@
+"""The trained reader as it ships: its weights are the ones recorded, it refuses altered
+ones, and it reads a known question right."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.answer import reader_model
+from qa.embed.model import sha256_file
+from qa.errors import ModelUnavailable
+from qa.ingest.split import sentence_spans
+
+SAMPLE = next((Path(__file__).resolve().parents[2] / "corpus").glob("*jaishankar*.txt"))
+
+
+def test_the_shipped_weights_are_the_recorded_ones() -> None:
+    weights = reader_model.MODEL_DIR / reader_model.WEIGHTS
+    recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
+    assert sha256_file(weights) == reader_model.WEIGHTS_SHA256 == recorded["sha256"]
+    assert weights.stat().st_size < 30e6
+    assert (reader_model.MODEL_DIR / "MODEL_CARD.md").read_text().count(recorded["sha256"])
+
+
+def test_altered_weights_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    shutil.copy(reader_model.MODEL_DIR / reader_model.WEIGHTS, tmp_path / reader_model.WEIGHTS)
+    with (tmp_path / reader_model.WEIGHTS).open("r+b") as fh:
+        fh.seek(5000)
+        byte = fh.read(1)
+        fh.seek(5000)
+        fh.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(ModelUnavailable, match="reinstall"):
+        reader_model.TrainedReader(tmp_path)
+
+
+def best_sentence(question: str, passages: list[str]) -> tuple[str, str]:
+    reads = reader_model.shared().read(question, passages)
+    found = []
+    for text, read in zip(passages, reads):
+        for a, b, _ in sentence_spans(text):
+            if best := read.best(a, b):
+                found.append((best[2], text[a:b], text[best[0] : best[1]]))
+    _, sentence, words = max(found)
+    return sentence, words
+
+
+def test_the_sample_question_is_read_right() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    sentence, words = best_sentence("Who is the new US ambassador to India?", [text[:1200]])
+    assert "Gor" in words and "Jaishankar" not in words
+    assert "Gor" in sentence
+
+
+def test_a_passage_that_does_not_answer_scores_below_one_that_does() -> None:
+    question = "When is the critical minerals ministerial?"
+    reads = reader_model.shared().read(question, [
+        "The inaugural Critical Minerals Ministerial will be hosted by Marco Rubio in "
+        "Washington on 4 February.",
+        "The striker scored twice as the home side won the cup final on Saturday.",
+    ])
+    answered, other = (r.best(0, 10**6) for r in reads)
+    assert answered and answered[2] > 0 > (other[2] if other else -1)
+    assert reads[0].answers > reads[1].answers
+
+
+def test_long_questions_and_passages_are_cut_to_the_network_size() -> None:
+    tok = reader_model.tokenizer()
+    pairs = reader_model.encode(tok, ["why " * 100, "who?"], ["word " * 1000, "Short one."])
+    assert pairs.ids.shape[1] == reader_model.MAX_LENGTH
+    assert pairs.types[0].sum() == reader_model.MAX_LENGTH - reader_model.MAX_QUESTION - 2
+    a, b = pairs.offsets[1][pairs.in_text[1]][[0, -1]]
+    assert "Short one."[a[0] : b[1]] == "Short one."
