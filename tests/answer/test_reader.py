@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answer_types import answer_spans, focus, question_kind
 from qa.answer import reader_model
+from qa.answer.answer_types import answer_spans, focus, question_kind
 from qa.answer.reader import read
 from qa.index.keyword.bm25 import Lexical
 
