@@ -132,7 +132,11 @@ class NumpyBert:
         return self._linear(x, name).reshape(n, length, self.heads, size).transpose(0, 2, 1, 3)
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.w[name + ".weight"].T + self.w[name + ".bias"]
+        # One matrix product over every word piece of the batch (a 3-d product would be
+        # one small product per text).
+        flat = x.reshape(-1, x.shape[-1]) @ self.w[name + ".weight"].T
+        flat += self.w[name + ".bias"]
+        return flat.reshape(*x.shape[:-1], -1)
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)
@@ -143,12 +147,23 @@ class NumpyBert:
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """Exact GELU, x * Phi(x) = x/2 * erfc(-x / sqrt 2), with erfc to a relative error
-    under 1.2e-7 (Numerical Recipes' Chebyshev fit; NumPy has no erf)."""
-    z = -x.astype(np.float64) / np.sqrt(2.0)
-    t = 1.0 / (1.0 + 0.5 * np.abs(z))
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
-    erfc = t * np.exp(poly)
-    erfc = np.where(z >= 0, erfc, 2.0 - erfc)
-    return (0.5 * x * erfc).astype(np.float32)
+    under 1.2e-7 (Numerical Recipes' Chebyshev fit; NumPy has no erf). In place where it
+    can be: this runs on every hidden unit of every word piece."""
+    z = x * np.float32(-1 / np.sqrt(2.0))
+    a = np.abs(z)
+    t = a
+    t *= 0.5
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = np.full_like(t, 0.17087277)
+    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418,
+              0.37409196, 1.00002368, -1.26551223):
+        poly *= t
+        poly += np.float32(c)
+    poly -= z * z
+    np.exp(poly, out=poly)
+    poly *= t  # erfc(|z|)
+    erfc = np.where(z >= 0, poly, np.float32(2.0) - poly)
+    erfc *= x
+    erfc *= 0.5
+    return erfc
