@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from qa.settings import Settings
@@ -21,7 +22,9 @@ from qa.settings import Settings
 log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 0.5  # loopback answers at once; no server there refuses at once
-ANSWER_SECONDS = 60.0  # between two reads: the server may queue the question
+# The whole answer, queue included. A cold `qa ask` answers in process in a second or two
+# (queries in NumPy, the reader on ONNX Runtime): a busy server is not waited for long.
+ANSWER_SECONDS = 15.0
 API = "gradio_api/call/answer"
 
 
@@ -43,21 +46,23 @@ def ask(url: str, question: str, *, k: int, mode: str | None = None, since: str 
     are sent as the API's "not given" (empty text), as the chat sends them."""
     data = [question, k, mode or "", since or "", until or "", source or "", person or "",
             as_of or ""]
+    deadline = time.monotonic() + answer_seconds
     posted = _request(url, "POST", API, json.dumps({"data": data}).encode(),
-                      connect_seconds, answer_seconds)
+                      connect_seconds, deadline)
     try:
         event_id = json.loads(posted)["event_id"]
     except (ValueError, KeyError, TypeError):
         raise Unanswered(f"not the chat's answer API ({posted[:80]!r})") from None
     if not isinstance(event_id, str) or not event_id.isalnum():
         raise Unanswered("not the chat's answer API (bad event id)")
-    events = _request(url, "GET", f"{API}/{event_id}", None, connect_seconds, answer_seconds)
+    events = _request(url, "GET", f"{API}/{event_id}", None, connect_seconds, deadline)
     return _completed(events)
 
 
 def _request(url: str, method: str, path: str, body: bytes | None, connect_seconds: float,
-             answer_seconds: float) -> bytes:
-    """The body of one request, read whole (the event stream ends with its last event)."""
+             deadline: float) -> bytes:
+    """The body of one request, read whole by ``deadline`` (``time.monotonic()``); the
+    event stream ends with its last event."""
     import http.client  # here, not at the top: `qa --help` has no use for it
 
     try:
@@ -69,17 +74,25 @@ def _request(url: str, method: str, path: str, body: bytes | None, connect_secon
         raise Unanswered(f"not an http:// address: {url!r}")
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname, port, timeout=connect_seconds)
+    chunks: list[bytes] = []
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        # Connecting and sending within connect_seconds; then the answer may take longer.
+        # Connecting and sending within connect_seconds; then the answer until the deadline.
         connection.request(method, parts.path.rstrip("/") + "/" + path, body, headers)
-        connection.sock.settimeout(answer_seconds)
+        connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
         response = connection.getresponse()
-        payload = response.read()
+        while chunk := response.read1(65536):  # heartbeats must not keep us waiting
+            chunks.append(chunk)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no answer in time")
+            if connection.sock is not None:  # None once a closing response is read
+                connection.sock.settimeout(left)
     except (OSError, http.client.HTTPException) as exc:
         raise Unanswered(f"{type(exc).__name__}: {exc}") from None
     finally:
         connection.close()
+    payload = b"".join(chunks)
     if response.status != 200:
         raise Unanswered(f"HTTP {response.status}: {payload[:80]!r}")
     return payload

@@ -192,7 +192,7 @@ class Stub:
     """A stand-in for `qa serve`'s answer API (Gradio's /call/answer and its event stream)
     that answers every question with ``answer``; ``refuse`` sends an error event."""
 
-    def __init__(self, answer: dict, refuse: bool = False) -> None:
+    def __init__(self, answer: dict, refuse: bool = False, hang: bool = False) -> None:
         stub = self
         self.asked: list[list] = []
 
@@ -213,6 +213,18 @@ class Stub:
                 self._send(b'{"event_id": "e1"}', "application/json")
 
             def do_GET(self) -> None:  # noqa: N802
+                if hang:  # heartbeats, never an answer
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    try:
+                        while not stub.stopping.is_set():
+                            self.wfile.write(b"event: heartbeat\ndata: null\n\n")
+                            self.wfile.flush()
+                            stub.stopping.wait(0.05)
+                    except OSError:  # the client gave up
+                        pass
+                    return
                 if refuse:
                     events = 'event: error\ndata: "the question is empty"\n\n'
                 else:
@@ -220,7 +232,9 @@ class Stub:
                               f"event: complete\ndata: {json.dumps([answer])}\n\n")
                 self._send(events.encode(), "text/event-stream")
 
+        self.stopping = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -228,6 +242,7 @@ class Stub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -286,6 +301,8 @@ def test_what_the_server_cannot_answer_is_unanswered() -> None:
     with Stub(_canned("v1"), refuse=True) as stub, pytest.raises(remote.Unanswered,
                                                                  match="question is empty"):
         remote.ask(stub.url, "  ", k=5)
+    with Stub(_canned("v1"), hang=True) as stub, pytest.raises(remote.Unanswered):
+        remote.ask(stub.url, QUESTION, k=5, answer_seconds=0.5)  # heartbeats do not hold it
     with pytest.raises(remote.Unanswered):  # nobody listens there
         remote.ask(f"http://127.0.0.1:{_free_port()}/", QUESTION, k=5)
     with Site() as site, pytest.raises(remote.Unanswered, match="HTTP 501|HTTP 404"):
