@@ -22,8 +22,9 @@ class Settings:
     """Defaults for indexing, search and the web app.
 
     Override with keyword arguments (``Settings(k=10)``) or ``settings.with_(k=10)``.
-    ``QA_INDEX``, ``QA_CORPUS``, ``QA_MODEL`` and ``QA_UPLOAD_TOKEN`` environment variables
-    set the paths, model and upload token when a ``Settings`` is built with
+    ``QA_INDEX``, ``QA_CORPUS``, ``QA_MODEL``, ``QA_UPLOAD_TOKEN`` and ``QA_SERVER``
+    environment variables set the paths, model, upload token and server to ask when a
+    ``Settings`` is built with
     :meth:`from_env`: the one place the package reads its configuration from the
     environment. Values are checked on creation: one out of range raises
     :class:`~qa.errors.BadSetting` naming it.
@@ -97,6 +98,10 @@ class Settings:
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860
+    # The running `qa serve` that `qa ask` asks first, when it serves the same index: no
+    # model and index to load, so an answer in a fraction of a second instead of several.
+    # None: http://127.0.0.1:<port>/.
+    server: str | None = None
     # Questions (chat, /search, /answer) the app works on at once; more wait in the queue.
     # Queries arriving together share one encode (qa/embed/batching.py), so this also bounds
     # a batch. Chosen by benchmarks/serving.py (docs/scaling.md).
@@ -132,6 +137,9 @@ class Settings:
             raise BadSetting("fetch_allow_hosts must be a tuple of host names")
         if self.upload_token is not None and not isinstance(self.upload_token, str):
             raise BadSetting("upload_token must be text")
+        if self.server is not None and not (
+                isinstance(self.server, str) and self.server.startswith(("http://", "https://"))):
+            raise BadSetting(f"server must be an http:// or https:// address, not {self.server!r}")
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -143,6 +151,7 @@ class Settings:
             "corpus_dir": os.environ.get("QA_CORPUS"),
             "model": os.environ.get("QA_MODEL"),
             "upload_token": os.environ.get("QA_UPLOAD_TOKEN"),
+            "server": os.environ.get("QA_SERVER"),
         }
         values: dict[str, object] = {k: v for k, v in env.items() if v}
         for key in ("index_dir", "corpus_dir"):

@@ -17,10 +17,17 @@ from qa.errors import QAError
 
 from .ask import ask, quotes
 from .fresh import add, feeds, watch_
-from .options import INDEX_OPTION, echo_report, progress_bar, settings_for
+from .options import (
+    CORPUS_OPTION,
+    INDEX_OPTION,
+    WholeHelpGroup,
+    echo_report,
+    settings_for,
+)
+from .progress import progress_bar
 
 
-class _Group(click.Group):
+class _Group(WholeHelpGroup):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -50,7 +57,8 @@ def main(verbose: bool) -> None:
 @click.argument("corpus", required=False, type=click.Path(path_type=Path))
 @INDEX_OPTION
 @click.option("--full", is_flag=True, help="Re-embed everything instead of updating.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress (a bar on a terminal, else a line every few seconds on stderr).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
               metavar="[ADDRESS]", help="Split and embed on the Ray cluster at ADDRESS "
@@ -77,7 +85,7 @@ def index(corpus: Path | None, index_dir: Path | None, full: bool, quiet: bool,
 @click.option("--split", help="Only the questions whose split field is this (tune, report).")
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["dense", "bm25", "hybrid"]),
               help="Mode to measure (repeatable; default: all three).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar while indexing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress while indexing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Index to evaluate (default: index/ for --questions; for a BEIR folder, "
@@ -122,7 +130,7 @@ def eval_(beir: Path | None, questions: Path | None, split: str | None, modes: t
 
 @main.command()
 @INDEX_OPTION
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @click.option("--verify", is_flag=True, help="Also check every file against its checksum.")
 def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
     """Show what the index manifest says."""
@@ -148,8 +156,7 @@ def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
 
 
 @main.command()
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Corpus folder (default: corpus/).")
+@CORPUS_OPTION
 @INDEX_OPTION
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 7860).")

@@ -9,7 +9,14 @@ import click
 
 from qa.settings import Settings
 
-from .options import CORPUS_OPTION, INDEX_OPTION, echo_report, progress_bar, settings_for
+from .options import (
+    CORPUS_OPTION,
+    INDEX_OPTION,
+    WholeHelpGroup,
+    echo_report,
+    settings_for,
+)
+from .progress import progress_bar
 
 
 def _update_index(settings: Settings, quiet: bool) -> None:
@@ -25,7 +32,7 @@ def _update_index(settings: Settings, quiet: bool) -> None:
 @click.argument("urls", nargs=-1, required=True)
 @CORPUS_OPTION
 @INDEX_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress while indexing.")
 def add(urls: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None,
         quiet: bool) -> None:
     """Fetch the article pages at URLS into CORPUS/web/ and update the index."""
@@ -43,31 +50,37 @@ def add(urls: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None,
         raise click.ClickException("no page could be added")
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=WholeHelpGroup, invoke_without_command=True)
 @CORPUS_OPTION
 @INDEX_OPTION
 @click.pass_context
 def feeds(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Follow RSS/Atom feeds. Without a subcommand: each feed's last fetch, new items
     and errors."""
-    from qa.fresh.feeds import FeedList
-
-    ctx.obj = FeedList(settings_for(index_dir, corpus_dir=corpus_dir))
+    # The settings only: the feed list (and httpx, the feed parser) is loaded by the
+    # subcommand, after it has read its own options (`qa feeds add --help` loads nothing).
+    ctx.obj = settings_for(index_dir, corpus_dir=corpus_dir)
     if ctx.invoked_subcommand is None:
         ctx.invoke(feeds_list)
 
 
-def _fetcher(feed_list) -> object:
+def _feed_list(settings: Settings):
+    from qa.fresh.feeds import FeedList
+
+    return FeedList(settings)
+
+
+def _fetcher(settings: Settings) -> object:
     from qa.fresh.fetch import Fetcher, Policy
 
-    return Fetcher(Policy.from_settings(feed_list.settings, from_chat=False))
+    return Fetcher(Policy.from_settings(settings, from_chat=False))
 
 
 @feeds.command("list")
 @click.pass_obj
-def feeds_list(feed_list) -> None:
+def feeds_list(settings: Settings) -> None:
     """List the feeds followed, with their last fetch, new items and errors."""
-    listed = feed_list.feeds()
+    listed = _feed_list(settings).feeds()
     if not listed:
         click.echo("no feeds yet - add one with: qa feeds add URL")
     for feed in listed:
@@ -77,9 +90,9 @@ def feeds_list(feed_list) -> None:
 @feeds.command("add")
 @click.argument("url")
 @click.pass_obj
-def feeds_add(feed_list, url: str) -> None:
+def feeds_add(settings: Settings, url: str) -> None:
     """Follow the feed at URL (or the feed a web page at URL names)."""
-    feed = feed_list.add(url, _fetcher(feed_list))
+    feed = _feed_list(settings).add(url, _fetcher(settings))
     click.echo(f"following {feed.url} ({feed.title or 'untitled'}) - "
                "fetch its entries with: qa feeds update")
 
@@ -87,23 +100,23 @@ def feeds_add(feed_list, url: str) -> None:
 @feeds.command("remove")
 @click.argument("url")
 @click.pass_obj
-def feeds_remove(feed_list, url: str) -> None:
+def feeds_remove(settings: Settings, url: str) -> None:
     """Stop following URL (its articles stay in the corpus)."""
-    if not feed_list.remove(url):
+    if not _feed_list(settings).remove(url):
         raise click.ClickException(f"not following {url} - see: qa feeds list")
     click.echo(f"no longer following {url}")
 
 
 @feeds.command("update")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress while indexing.")
 @click.pass_obj
-def feeds_update(feed_list, quiet: bool) -> None:
+def feeds_update(settings: Settings, quiet: bool) -> None:
     """Fetch every feed once; save new or changed entries and update the index."""
-    updated = feed_list.update(_fetcher(feed_list))
+    updated = _feed_list(settings).update(_fetcher(settings))
     for line in updated.lines or ("no feeds yet - add one with: qa feeds add URL",):
         click.echo(line)
     if updated.fetched.changed:
-        _update_index(feed_list.settings, quiet)
+        _update_index(settings, quiet)
 
 
 @click.command("watch")

@@ -1,19 +1,21 @@
 """What every `qa` command shares: the folder options, settings from the environment,
-the progress bar and the build report as printed. The commands import from here; this
-module imports no command, so the CLI's imports run one way."""
+the command lists with whole descriptions, and the build report as printed. The
+commands import from here; this module imports no command, so the CLI's imports run one
+way. Like every module of the CLI it imports nothing heavy at the top: `qa --help` must
+not load NumPy, FAISS or the model."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from qa.index.report import BuildReport
-from qa.ingest.shown_names import shown
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.index.report import BuildReport
 
 INDEX_OPTION = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -25,34 +27,60 @@ CORPUS_OPTION = click.option(
 )
 
 
+_HYPHEN = "\u2011"  # a hyphen that line wrapping keeps inside its word
+
+
+class _Formatter(click.HelpFormatter):
+    """Help wrapped without breaking words at their hyphens: "YYYY-MM" and
+    "qa-news[cluster]" stay whole on one line."""
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(a, b.replace("-", _HYPHEN)) for a, b in rows], col_max, col_spacing)
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _HYPHEN))
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_HYPHEN, "-")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class WholeHelpGroup(click.Group):
+    """A group whose command list gives each command's first sentence whole (wrapped),
+    where click cuts it at about 45 characters with "...", and whose commands wrap their
+    help without breaking words at hyphens."""
+
+    context_class = _Context
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if cmd.context_class is click.Context:
+            cmd.context_class = _Context
+        super().add_command(cmd, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def settings_for(index_dir: Path | None, **overrides: object) -> Settings:
     """The settings of one command: the environment's, with the options given."""
     return Settings.from_env(index_dir=index_dir, **overrides)
 
 
-@contextmanager
-def progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar (on a terminal, unless quiet) fed by the library's progress callback."""
-    from tqdm import tqdm
-
-    bar: tqdm | None = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="embedding", disable=quiet or None)
-        bar.update(done - bar.n)
-
-    try:
-        yield progress
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def echo_report(report: BuildReport, as_json: bool = False) -> None:
     """A build report as `qa index` prints it (names escaped: they can hold newlines and
     bidi overrides)."""
+    from qa.ingest.shown_names import shown
+
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from qa.errors import ModelUnavailable
 from qa.settings import BUNDLED_MODEL, Settings
 
 from .batching import Batcher
+from .numpy_bert import NumpyBert, fits
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -69,15 +71,16 @@ def bf16_supported() -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU. Documents are embedded under bfloat16
     autocast where the CPU has native bf16 (~1.8x fp32 throughput, embeddings within
-    cosine 0.9999 of fp32; ``precision="fp32"`` turns it off), queries always in fp32."""
+    cosine 0.9999 of fp32; ``precision="fp32"`` turns it off), queries always in fp32.
+
+    For a model of the bundled model's shape (:func:`qa.embed.numpy_bert.fits`) queries
+    are encoded in NumPy, and sentence-transformers (with PyTorch) is loaded only when
+    documents are first embedded: a process that only asks questions never imports it.
+    Any other model is loaded at once and encodes both."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings.from_env()
         stay_offline()
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
         if settings.model == BUNDLED_MODEL:
             source = bundled_model_dir()
             weights = source / "model.safetensors"
@@ -91,34 +94,66 @@ class SentenceTransformerEmbedder:
             source = Path(settings.model)
             weights = _weights_file(source) if source.is_dir() else None
             self.fingerprint = sha256_file(weights) if weights else settings.model
-        try:
-            self.model = SentenceTransformer(
-                str(source), device="cpu", local_files_only=True
-            )
-        except (OSError, ValueError) as exc:
-            raise ModelUnavailable(
-                f"cannot load model {settings.model!r} offline ({exc}) - "
-                "give a local sentence-transformers directory"
-            ) from exc
         self.name = settings.model
-        self.dim = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length) - 2
-        self.tokenizer = _plain_tokenizer(self.model.tokenizer.backend_tokenizer)
         self.batch_size = settings.batch_size
-        wants_bf16 = settings.precision == "bf16" or (
-            settings.precision == "auto" and bf16_supported()
-        )
-        self.precision = "bf16" if wants_bf16 else "fp32"
+        self._settings, self._source = settings, source
+        self._model = None
+        self._loading = threading.Lock()
+        self._precision: str | None = None
+        self._queries: NumpyBert | None = NumpyBert(source) if fits(source) else None
+        if self._queries is not None:
+            self.dim = self._queries.dim
+            self.max_tokens = self._queries.max_length - 2
+            self.tokenizer = _plain_tokenizer(self._queries.tokenizer)
+        else:
+            self.dim = int(self.model.get_embedding_dimension())
+            self.max_tokens = int(self.model.max_seq_length) - 2
+            self.tokenizer = _plain_tokenizer(self.model.tokenizer.backend_tokenizer)
         # Queries asked at the same moment (the app's worker threads) share one encode.
-        self._batcher = Batcher(functools.partial(self._encode, bf16=False))
+        self._batcher = Batcher(self._encode_queries)
         # Cached: a chat answer encodes its query to search and again to pick the sentence.
         self._query_vector = functools.lru_cache(maxsize=256)(self._encode_query)
 
-    def _encode(self, texts: Sequence[str], *, bf16: bool) -> np.ndarray:
-        import torch
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded on first use."""
+        with self._loading:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()
+                try:
+                    self._model = SentenceTransformer(
+                        str(self._source), device="cpu", local_files_only=True
+                    )
+                except (OSError, ValueError) as exc:
+                    raise ModelUnavailable(
+                        f"cannot load model {self.name!r} offline ({exc}) - "
+                        "give a local sentence-transformers directory"
+                    ) from exc
+        return self._model
+
+    @property
+    def precision(self) -> str:
+        """``"bf16"`` or ``"fp32"``: how documents are embedded (asking the CPU about bf16
+        imports PyTorch, so only when first wanted)."""
+        if self._precision is None:
+            wanted = self._settings.precision
+            bf16 = wanted == "bf16" or (wanted == "auto" and bf16_supported())
+            self._precision = "bf16" if bf16 else "fp32"
+        return self._precision
+
+    def _encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if self._queries is not None:
+            return self._queries.encode(texts)
+        return self._encode(texts, bf16=False)
+
+    def _encode(self, texts: Sequence[str], *, bf16: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             # encode() sorts by length internally, so batches carry little padding.
             vectors = self.model.encode(
@@ -134,9 +169,10 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, bf16=self.precision == "bf16")
 
     def embed_query(self, text: str) -> np.ndarray:
-        # Always fp32: one short text gains nothing from bf16, whose many small oneDNN
-        # kernels each wait on both threads - with the other core busy, a query took
-        # ~800 ms in bf16 against ~13 ms in fp32 (benchmarks/). fp32 is also the reference.
+        # Always fp32 (NumPy for the bundled model, see numpy_bert): one short text gains
+        # nothing from bf16, whose many small oneDNN kernels each wait on both threads -
+        # with the other core busy, a query took ~800 ms in bf16 against ~13 ms in fp32
+        # (benchmarks/). fp32 is also the reference.
         return self._query_vector(text)
 
     def forget_queries(self) -> None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qa.embed.model import SentenceTransformerEmbedder
 from qa.embed.protocol import Embedder
@@ -34,7 +34,29 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 EMBED_CHUNK = 512  # passages read, embedded and stored at a time: bounds memory
+# Passages embedded between two progress calls: ~2 s of the model on these machines, so a
+# bar moves from the start (a whole chunk took 15-30 s, the bar sat at 0 meanwhile).
+PROGRESS_SLICE = 64
 SPLIT_WINDOW = 512  # changed articles sent to a Ray cluster to split at a time
+
+
+class StageProgress(Protocol):
+    """A progress callback (``(done, total)`` passages embedded) that also hears the
+    stages around embedding through ``stage(name, done)``: ``"model"`` (loading it),
+    ``"cluster"`` (connecting to Ray), ``"scanning"`` (articles read so far: new, changed
+    or unchanged; called for every item the scan finds, skips included), ``"splitting"``
+    (new or changed articles split so far), ``"near-duplicates"`` and ``"saving"``. A
+    plain ``(done, total)`` callable hears the embedding only."""
+
+    def __call__(self, done: int, total: int) -> None: ...
+
+    def stage(self, name: str, done: int) -> None: ...
+
+
+def _stage(progress: Progress | None, name: str, done: int = 0) -> None:
+    report = getattr(progress, "stage", None)
+    if report is not None:
+        report(name, done)
 
 
 def identity(embedder: Embedder, splitter: Splitter) -> dict:
@@ -90,9 +112,12 @@ def _embed_pending(writer: IndexWriter, embedder: Embedder, progress: Progress |
         return total
     for start in range(0, total, EMBED_CHUNK):
         ids = [pid for pid, _ in pending[start : start + EMBED_CHUNK]]
-        writer.add_vectors(ids, embedder.embed_documents(writer.table.texts(ids)))
-        if progress:
-            progress(min(start + EMBED_CHUNK, total), total)
+        texts = writer.table.texts(ids)
+        for first in range(0, len(ids), PROGRESS_SLICE):
+            last = first + PROGRESS_SLICE
+            writer.add_vectors(ids[first:last], embedder.embed_documents(texts[first:last]))
+            if progress:
+                progress(start + min(last, len(ids)), total)
     return total
 
 
@@ -109,7 +134,8 @@ def build_index(
 
     Raises :class:`~qa.errors.EmptyCorpus` (leaving the previous index serving) when no
     article can be indexed, and :class:`~qa.errors.IndexBusy` when another build runs.
-    ``progress(done, total)`` is called as passages are embedded. ``ray``: split and
+    ``progress(done, total)`` is called as passages are embedded, and ``progress.stage``
+    (if it has one, see :class:`StageProgress`) at the stages around that. ``ray``: split and
     embed on the Ray cluster at this address (``"local"``: start one here; needs the
     ``cluster`` extra); the result is the index a local build makes.
     """
@@ -118,7 +144,9 @@ def build_index(
     if not corpus.is_dir():
         raise EmptyCorpus(f"no folder at {corpus}/ - give the folder that holds the articles")
     started = time.perf_counter()
-    embedder = embedder or SentenceTransformerEmbedder(settings)
+    if embedder is None:
+        _stage(progress, "model")
+        embedder = SentenceTransformerEmbedder(settings)
     splitter = Splitter(
         embedder.tokenizer,
         min(settings.passage_tokens, embedder.max_tokens),
@@ -127,6 +155,7 @@ def build_index(
     try:
         if ray is None:
             return _update(corpus, settings, embedder, splitter, full, progress, started)
+        _stage(progress, "cluster")
         from .ray_cluster import connect
 
         # Workers load what the driver loaded: its model, precision and passage size.
@@ -153,7 +182,8 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
     ) as writer:
         seen = Comparison(writer.article_hashes(), writer.file_stamps(), writer.body_hashes(),
                           writer.body_owners)
-        _store_changes(writer, scan(corpus, settings, seen.stamps), seen, splitter, cluster)
+        _store_changes(writer, scan(corpus, settings, seen.stamps), seen, splitter, cluster,
+                       progress)
         removed = seen.removed
         for article_id in removed:
             writer.delete_article(article_id)
@@ -169,9 +199,11 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
             return _finish(seen.tally, writer, (), 0, started, writer.previous.name,
                            writer.previous.manifest["index_type"])
         writer.table.set_file_stamps(seen.kept_stamps, seen.stamps)
+        _stage(progress, "near-duplicates")
         seen.tally.near = near_duplicates_signed(*writer.table.signatures(signature),
                                                  writer.table.article_text)
         embedded = _embed_pending(writer, embedder, progress, cluster)
+        _stage(progress, "saving")
         version = writer.commit(
             ann_min_passages=settings.ann_min_passages,
             keep_versions=settings.keep_versions,
@@ -182,19 +214,32 @@ def _update(corpus: Path, settings: Settings, embedder: Embedder, splitter: Spli
 
 
 def _store_changes(writer: IndexWriter, items: Iterable[object], seen: Comparison,
-                   splitter: Splitter, cluster: Cluster | None) -> None:
+                   splitter: Splitter, cluster: Cluster | None,
+                   progress: Progress | None = None) -> None:
     """Split and store the new and changed articles as the scan finds them: one at a
     time, or a window of them for the Ray workers."""
     window: list[Article] = []
     size = SPLIT_WINDOW if cluster else 1
-    found = (seen.see(item) for item in items)  # type: ignore[arg-type]
-    for article in chain(found, seen.held()):  # the copies held back, once the scan is over
+    split = 0
+
+    def found() -> Iterable[Article | None]:
+        for item in items:
+            article = seen.see(item)  # type: ignore[arg-type]
+            tally = seen.tally  # every item counts as a sign of life, skips included
+            _stage(progress, "scanning", len(tally.added) + len(tally.updated) + tally.unchanged)
+            yield article
+
+    for article in chain(found(), seen.held()):  # the copies held back, once the scan is over
         if article is not None:
             window.append(article)
             if len(window) >= size:
                 _split_and_store(writer, window, splitter, cluster)
+                split += len(window)
+                _stage(progress, "splitting", split)
                 window = []
     _split_and_store(writer, window, splitter, cluster)
+    if window:
+        _stage(progress, "splitting", split + len(window))
 
 
 def _split_and_store(writer: IndexWriter, articles: list[Article], splitter: Splitter,
