@@ -279,7 +279,7 @@ def test_an_answer_of_this_index_version_comes_without_loading_the_stack(workdir
         "Answer: a canned day",
         "The canned passage says the ministerial is on a canned day.",
         "   (Canned, 2026-02-01 · Stub)"]
-    assert "1. [0.500] Canned" in result.stdout
+    assert "1. [0.50] Canned" in result.stdout  # Hit.score, two decimals as in the chat
     assert f"answered by the running server at {stub.url}" in result.stderr
     assert result.stderr.splitlines()[-1] == "[]"  # none of the heavy stack imported
     # The options travel as the chat's API takes them ("" for not given).
