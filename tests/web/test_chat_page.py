@@ -156,7 +156,7 @@ def test_headings_buttons_and_bold_words_are_drawn_in_one_font(browser, server) 
     """Chromium drew "News QA" and "Ask" half in Source Sans Pro SemiBold (a subset of a
     few letters, as Gradio ships it) and half in DejaVu Sans Bold."""
     context, page = _open(browser, server["url"])
-    ask(page, GOR)
+    ask(page, "When is the critical minerals ministerial?")  # bold answer words: 4 February
     page.evaluate("document.fonts.ready.then(() => true)")
     assert page.evaluate("[...document.fonts].filter(f => f.status === 'error').length") == 0
     cdp = context.new_cdp_session(page)

@@ -155,7 +155,8 @@ def test_the_answer_api_gives_the_lead_and_clear_errors(retriever: Retriever) ->
 
     chat = ChatApp(retriever, retriever.settings)
     result = chat.api_answer("When is the critical minerals ministerial?", 3)
-    assert result["lead"]["answer"] == "4 February" and len(result["hits"]) == 3
+    assert "4 February" in result["lead"]["sentence"] and len(result["hits"]) == 3
+    assert result["lead"]["answer"] in (None, "4 February")  # words only when confident
     with pytest.raises(gr.Error, match="k must be a whole number from 1 to 100"):
         chat.api_answer("Gor", 10**9)
 
