@@ -30,13 +30,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from common import BBC, DEV_QUESTIONS, loadavg, require  # noqa: E402
-from fit_reader import ANSWERS, index  # noqa: E402
+from fit_reader import QUESTIONS, index  # noqa: E402
 
 from qa.answer.compose import answer  # noqa: E402
 
 
 def _questions() -> list[str]:
-    rows = [json.loads(line) for path in (DEV_QUESTIONS, ANSWERS)
+    rows = [json.loads(line) for path in (DEV_QUESTIONS, QUESTIONS / "answers.jsonl")
             for line in path.read_text().splitlines() if line.strip()]
     return list(dict.fromkeys(r["question"] for r in rows))
 
