@@ -91,9 +91,7 @@ def _read(retriever: Retriever, snap: Snapshot, plan: Plan, question: str, query
                     _relevant(plan, hits, readings, cosines, bool(quoted), threshold,
                               retriever.settings.min_answer_score), understood,
                     quoted[0].speaker if quoted else None, 0 if quoted else None)
-    facets = snap.entities_of(list(dict.fromkeys(h.article_id for h in hits)))
-    return replace(result, resolved=_resolved(snap, result), timeline_asked=intent.timeline,
-                   facets=tuple(f for f in facets if f[1] == "person")[:8])
+    return replace(result, resolved=_resolved(snap, result), timeline_asked=intent.timeline)
 
 
 def _relevant(plan: Plan, hits: list[Hit], readings: list, cosines: list[float],

@@ -40,7 +40,6 @@ class Answer:
     timeline_asked: bool = False  # the question asks how a story unfolded
     # (name, kind, articles) named anywhere in the hits' articles; what the surfaces list
     # is ``people``, named in the hits themselves.
-    facets: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def best(self) -> tuple[Hit, Reading] | None:

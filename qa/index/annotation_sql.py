@@ -119,13 +119,3 @@ def articles_naming(db: sqlite3.Connection, name: str) -> list[int]:
         "ON a.id = e.article_id WHERE e.name LIKE ?", (f"%{surname}%",)).fetchall()
     return sorted({r[0] for r in rows if (same_person(r[1], name) if r[2] == "person"
                                          else r[1].lower() == name.lower())})
-
-
-def entities_of(db: sqlite3.Connection, article_ids: list[str]) -> list[tuple[str, str, int]]:
-    """``(name, kind, articles)`` of the entities of ``article_ids``, most shared first."""
-    if not article_ids:
-        return []
-    marks = ",".join("?" * len(article_ids))
-    return [tuple(r) for r in db.execute(
-        f"SELECT name, kind, count(DISTINCT article_id) n FROM entities WHERE article_id IN "
-        f"({marks}) GROUP BY name, kind ORDER BY n DESC, sum(count) DESC", article_ids)]

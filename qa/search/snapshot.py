@@ -156,11 +156,6 @@ class Snapshot:
         with self.lock:
             return annotation_sql.mentions_in(self.db, article_id, start, end)
 
-    def entities_of(self, article_ids: list[str]) -> list[tuple[str, str, int]]:
-        """``(name, kind, articles)`` of the entities of ``article_ids``, most shared first."""
-        with self.lock:
-            return annotation_sql.entities_of(self.db, article_ids)
-
     def top_entities(self, kind: str, *, limit: int) -> list[str]:
         """The ``kind`` entities named in most articles, for filter menus."""
         with self.lock:
