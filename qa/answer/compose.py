@@ -84,7 +84,7 @@ def _read(retriever: Retriever, snap: Snapshot, plan: Plan, question: str, query
     stored = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits]))
     cosines = (stored @ vector).tolist()
     readings = read(intent.text, [h.text for h in hits], [h.start for h in hits], cosines,
-                    snap.lexical, reader_model.shared())
+                    snap.lexical, reader_model.shared(), retriever.settings.read_passages)
     for i, q in enumerate(quoted):
         readings[i] = quote_reading(i, q, query)
     result = Answer(question, query, tuple(hits), tuple(readings), tuple(cosines),

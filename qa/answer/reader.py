@@ -79,7 +79,8 @@ class Reading:
 @dataclass(frozen=True)
 class Sentence:
     """A candidate sentence ``texts[hit][start:end]`` with the signals the reader weighs
-    and its likeliest answer words ``texts[hit][words[0]:words[1]]``."""
+    and its likeliest answer words ``texts[hit][words[0]:words[1]]``. In a passage the
+    network did not read (``read`` False) only the rules' logit is known."""
 
     hit: int
     start: int
@@ -87,6 +88,15 @@ class Sentence:
     signals: np.ndarray  # in the order of SIGNALS
     words: tuple[int, int] | None
     words_probability: float
+    read: bool = True
+
+    @property
+    def probability(self) -> float:
+        """That the sentence holds the answer: the fitted combination of the signals, or
+        for an unread passage the rules' own calibrated probability."""
+        logit = (float(self.signals @ SIGNAL_WEIGHTS) + SIGNAL_BIAS if self.read
+                 else float(self.signals[SIGNALS.index("rules")]))
+        return 1.0 / (1.0 + float(np.exp(-logit)))
 
 
 @dataclass(frozen=True)
@@ -153,35 +163,39 @@ def probability(features: np.ndarray) -> np.ndarray:
 
 
 def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
-              cosines: Sequence[float], lexical: Lexical, model: TrainedReader
-              ) -> list[Sentence]:
-    """Every sentence of the passages ``texts`` with the signals of ``SIGNALS``."""
+              cosines: Sequence[float], lexical: Lexical, model: TrainedReader,
+              network: int | None = None) -> list[Sentence]:
+    """Every sentence of the passages ``texts`` with the signals of ``SIGNALS``; the
+    network reads the first ``network`` passages (default: all)."""
     rules = candidates(question, texts, starts, cosines, lexical)
-    reads = model.read(question, list(texts))
+    reads = model.read(question, list(texts[:network]))
     out = []
     for c in rules:
+        rule = float(c.features @ WEIGHTS + BIAS)
+        if c.hit >= len(reads):
+            out.append(Sentence(c.hit, c.start, c.end, np.array([0.0, 0.0, rule]), None, 0.0,
+                                read=False))
+            continue
         read = reads[c.hit]
         found = read.best(c.start, c.end)
         span, words, chance = (found[2], (found[0], found[1]), found[3]) if found else (
             -20.0, None, 0.0)
         out.append(Sentence(c.hit, c.start, c.end, np.array(
-            [span, read.answers, float(c.features @ WEIGHTS + BIAS)]), words, chance))
+            [span, read.answers, rule]), words, chance))
     return out
 
 
 def read(question: str, texts: Sequence[str], starts: Sequence[int],
-         cosines: Sequence[float], lexical: Lexical, model: TrainedReader
-         ) -> list[Reading | None]:
+         cosines: Sequence[float], lexical: Lexical, model: TrainedReader,
+         network: int | None = None) -> list[Reading | None]:
     """For each passage of ``texts`` (best first), its sentence most likely to answer
-    ``question`` (None for a passage without sentences)."""
-    found = sentences(question, texts, starts, cosines, lexical, model)
+    ``question`` (None for a passage without sentences); the network reads the first
+    ``network`` passages (default: all), the rest are read by the rules alone."""
+    found = sentences(question, texts, starts, cosines, lexical, model, network)
     best: list[Reading | None] = [None] * len(texts)
-    if not found:
-        return best
     kind = question_kind(question)
-    scores = 1.0 / (1.0 + np.exp(-(np.stack([c.signals for c in found]) @ SIGNAL_WEIGHTS
-                                   + SIGNAL_BIAS)))
-    for c, score in zip(found, scores.tolist()):
+    for c in found:
+        score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
             confidence = score * c.words_probability
             shown = c.words if confidence >= MIN_WORDS_CONFIDENCE else None

@@ -147,6 +147,9 @@ class TrainedReader:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Threads that spin after a run take the cores the next query's encoder and
+        # search need (and every other request's, under load): they sleep instead.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(weights), options,
                                                     providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer(base)

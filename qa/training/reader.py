@@ -227,7 +227,9 @@ def train(args) -> Path:
 
 def _run_args(args) -> dict:
     keep = ("data", "epochs", "batch", "lr", "warmup", "hard", "other", "seed", "bf16")
-    return {k: getattr(args, k) for k in keep}
+    run = {k: getattr(args, k) for k in keep}
+    run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
+    return run
 
 
 # -- validation -------------------------------------------------------------------------------

@@ -81,3 +81,24 @@ def test_long_questions_and_passages_are_cut_to_the_network_size() -> None:
     assert pairs.types[0].sum() == reader_model.MAX_LENGTH - reader_model.MAX_QUESTION - 2
     a, b = pairs.offsets[1][pairs.in_text[1]][[0, -1]]
     assert "Short one."[a[0] : b[1]] == "Short one."
+
+
+def test_the_network_reads_only_the_first_passages_asked_for() -> None:
+    passages = [
+        "The striker scored twice as the home side won the cup final on Saturday.",
+        "The inaugural Critical Minerals Ministerial will be hosted by Marco Rubio in "
+        "Washington on 4 February.",
+    ]
+    question = "When is the critical minerals ministerial?"
+    lexical = Lexical.build([0, 1], passages)
+
+    def lead(network: int | None):
+        return read(question, passages, [0, 0], [0.5, 0.5], lexical, reader_model.shared(),
+                    network)
+
+    both = lead(None)
+    assert both[1].score > both[0].score and both[1].answer is not None
+    # Unread, the answering passage keeps its sentence (by the rules) but no answer words.
+    unread = lead(1)[1]
+    assert unread is not None and unread.answer is None
+    assert passages[1][unread.start : unread.end] == passages[1]
