@@ -55,9 +55,14 @@ SIGNALS = (
 #: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
 SIGNAL_WEIGHTS = np.array([0.289, -0.117, 0.510])
 SIGNAL_BIAS = -0.528
-#: Answer words are shown when the sentence's probability times the words' probability
-#: (among every span of the passage) reaches this; chosen on the tuning half for
-#: precision (benchmarks/fit_reader.py).
+#: The answer words' confidence (that they are the answer) weighs, in order: the lead
+#: sentence's logit, the log-probability of the words among every span of the passage,
+#: and its span and answers signals. Fitted by benchmarks/fit_reader.py on the tuning
+#: questions' leads.
+WORDS_WEIGHTS = np.array([1.0, 1.0, 0.0, 0.0])
+WORDS_BIAS = 0.0
+#: Answer words are shown when their confidence reaches this; chosen on the tuning half
+#: for precision (benchmarks/fit_reader.py).
 MIN_WORDS_CONFIDENCE = 0.30
 
 
@@ -89,6 +94,14 @@ class Sentence:
     words: tuple[int, int] | None
     words_probability: float
     read: bool = True
+
+    def confidence(self, probability: float) -> float:
+        """That its words are the answer, were it the lead with ``probability``."""
+        if self.words is None:
+            return 0.0
+        logit = float(words_features(probability, self.words_probability, self.signals)
+                      @ WORDS_WEIGHTS) + WORDS_BIAS
+        return 1.0 / (1.0 + float(np.exp(-logit)))
 
     @property
     def probability(self) -> float:
@@ -157,6 +170,14 @@ def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
     return out
 
 
+def words_features(probability: float, words_probability: float, signals: np.ndarray
+                   ) -> np.ndarray:
+    """What the answer words' confidence weighs (``WORDS_WEIGHTS``)."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return np.array([np.log(p / (1 - p)), np.log(max(words_probability, 1e-9)),
+                     signals[0], signals[1]])
+
+
 def probability(features: np.ndarray) -> np.ndarray:
     """The hand-made signals' probability (the rules-only reader)."""
     return 1.0 / (1.0 + np.exp(-(features @ WEIGHTS + BIAS)))
@@ -197,7 +218,7 @@ def read(question: str, texts: Sequence[str], starts: Sequence[int],
     for c in found:
         score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
-            confidence = score * c.words_probability
+            confidence = c.confidence(score)
             shown = c.words if confidence >= MIN_WORDS_CONFIDENCE else None
             best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, shown, confidence)
     return best

