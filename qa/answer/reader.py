@@ -53,17 +53,15 @@ SIGNALS = (
     "rules",  # the hand-made signals' logit (WEIGHTS, BIAS)
 )
 #: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
-SIGNAL_WEIGHTS = np.array([0.289, -0.117, 0.510])
-SIGNAL_BIAS = -0.528
-#: The answer words' confidence (that they are the answer) weighs, in order: the lead
-#: sentence's logit, the log-probability of the words among every span of the passage,
-#: and its span and answers signals. Fitted by benchmarks/fit_reader.py on the tuning
-#: questions' leads.
-WORDS_WEIGHTS = np.array([1.0, 1.0, 0.0, 0.0])
-WORDS_BIAS = 0.0
-#: Answer words are shown when their confidence reaches this; chosen on the tuning half
-#: for precision (benchmarks/fit_reader.py).
-MIN_WORDS_CONFIDENCE = 0.30
+SIGNAL_WEIGHTS = np.array([0.300, -0.133, 0.433])
+SIGNAL_BIAS = -1.071
+#: The span signal of a sentence without an answer span (or in a passage not read).
+NO_SPAN = -20.0
+#: Answer words are shown when the sentence's probability times the words' probability
+#: (among every span of the passage) reaches this: the lowest threshold whose
+#: cross-validated precision on the tuning questions is >= 0.90 (benchmarks/fit_reader.py;
+#: a logistic fit of the same inputs measured worse there).
+MIN_WORDS_CONFIDENCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,8 @@ class Reading:
 class Sentence:
     """A candidate sentence ``texts[hit][start:end]`` with the signals the reader weighs
     and its likeliest answer words ``texts[hit][words[0]:words[1]]``. In a passage the
-    network did not read (``read`` False) only the rules' logit is known."""
+    network did not read (``read`` False) only the rules' logit is known: it picks the
+    passage's sentence to show."""
 
     hit: int
     start: int
@@ -95,21 +94,13 @@ class Sentence:
     words_probability: float
     read: bool = True
 
-    def confidence(self, probability: float) -> float:
-        """That its words are the answer, were it the lead with ``probability``."""
-        if self.words is None:
-            return 0.0
-        logit = float(words_features(probability, self.words_probability, self.signals)
-                      @ WORDS_WEIGHTS) + WORDS_BIAS
-        return 1.0 / (1.0 + float(np.exp(-logit)))
-
     @property
     def probability(self) -> float:
-        """That the sentence holds the answer: the fitted combination of the signals, or
-        for an unread passage the rules' own calibrated probability."""
-        logit = (float(self.signals @ SIGNAL_WEIGHTS) + SIGNAL_BIAS if self.read
-                 else float(self.signals[SIGNALS.index("rules")]))
-        return 1.0 / (1.0 + float(np.exp(-logit)))
+        """That the sentence holds the answer: the fitted combination of the signals (in
+        a passage the network did not read, as if it had found no answer span there, so
+        the rules alone never outrank what the network read)."""
+        signals = self.signals if self.read else np.array([NO_SPAN, 0.0, self.signals[2]])
+        return 1.0 / (1.0 + float(np.exp(-(float(signals @ SIGNAL_WEIGHTS) + SIGNAL_BIAS))))
 
 
 @dataclass(frozen=True)
@@ -170,14 +161,6 @@ def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
     return out
 
 
-def words_features(probability: float, words_probability: float, signals: np.ndarray
-                   ) -> np.ndarray:
-    """What the answer words' confidence weighs (``WORDS_WEIGHTS``)."""
-    p = min(max(probability, 1e-6), 1 - 1e-6)
-    return np.array([np.log(p / (1 - p)), np.log(max(words_probability, 1e-9)),
-                     signals[0], signals[1]])
-
-
 def probability(features: np.ndarray) -> np.ndarray:
     """The hand-made signals' probability (the rules-only reader)."""
     return 1.0 / (1.0 + np.exp(-(features @ WEIGHTS + BIAS)))
@@ -200,7 +183,7 @@ def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
         read = reads[c.hit]
         found = read.best(c.start, c.end)
         span, words, chance = (found[2], (found[0], found[1]), found[3]) if found else (
-            -20.0, None, 0.0)
+            NO_SPAN, None, 0.0)
         out.append(Sentence(c.hit, c.start, c.end, np.array(
             [span, read.answers, rule]), words, chance))
     return out
@@ -218,7 +201,7 @@ def read(question: str, texts: Sequence[str], starts: Sequence[int],
     for c in found:
         score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
-            confidence = c.confidence(score)
+            confidence = score * c.words_probability
             shown = c.words if confidence >= MIN_WORDS_CONFIDENCE else None
             best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, shown, confidence)
     return best

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 WEIGHTS = "reader.onnx"
 #: sha256 of the shipped weights (printed by ``python -m qa.training.reader --export``).
-WEIGHTS_SHA256 = "c891bf3dcf46ef4357252ad9481824056d846ac31eee07a33992d365de75dd2e"
+WEIGHTS_SHA256 = "5629188f96ae4b727f6a1ed4ae26f86b935adeefae17d1805d54a59d7e01172a"
 #: Word pieces of one pair: [CLS] question [SEP] passage [SEP]. A passage is at most 254
 #: pieces (``Settings.passage_tokens``), so none is cut.
 MAX_LENGTH = 300

@@ -30,9 +30,8 @@ that share its words most (TF-IDF) of the same article and, for half, of another
 {data_hashes}
 
 **Training.** `{command}` at commit `{commit}`; seed {seed}, AdamW lr {lr}, batch {batch},
-linear warm-up {warmup} then decay over {scheduled} steps (1 epoch); stopped at step
-{step} ({epochs:.2f} epoch) for time on a 2-core CPU; bf16 autocast. Resuming the same
-command without `--stop-at` continues the schedule. Then
+linear warm-up {warmup} then decay over {scheduled} steps (1 epoch), run in chunks that
+each resume from the last checkpoint; {stopped}; bf16 autocast. Then
 `python -m qa.training.reader --export` wrote this file and card.
 
 **Validation (held-out SQuAD articles, the shipped int8 file).** {questions} questions,
@@ -64,7 +63,16 @@ def render(meta: dict, size_bytes: int, command: str) -> str:
         data_hashes="\n".join(f"- `{f}`: `{h}`" for f, h in meta["data_sha256"].items()),
         command=command, commit=meta["commit"], seed=training["seed"], lr=training["lr"],
         batch=training["batch"], warmup=training["warmup"], scheduled=meta["scheduled_steps"],
-        step=meta["step"], epochs=meta["step"] / meta["steps_per_epoch"],
+        stopped=_stopped(meta),
         questions=meta["validation"]["questions"], sentence=meta["validation"]["sentence@1"],
         em=meta["validation"]["em"], f1=meta["validation"]["f1"],
         passage=meta["validation"]["passage@1"])
+
+
+def _stopped(meta: dict) -> str:
+    step, scheduled = meta["step"], meta["scheduled_steps"]
+    epochs = step / meta["steps_per_epoch"]
+    if step >= scheduled:
+        return f"all {step} steps ({epochs:.2f} epoch) were run"
+    return (f"stopped at step {step} ({epochs:.2f} epoch) for time on a 2-core CPU (resuming the "
+            "same command without `--stop-at` continues the schedule)")
