@@ -83,8 +83,8 @@ class Reading:
 class Sentence:
     """A candidate sentence ``texts[hit][start:end]`` with the signals the reader weighs
     and its likeliest answer words ``texts[hit][words[0]:words[1]]``. In a passage the
-    network did not read (``read`` False) only the rules' logit is known: it picks the
-    passage's sentence to show."""
+    network did not read, the span signal is ``NO_SPAN``: the rules pick the passage's
+    sentence to show, but never outrank what the network read."""
 
     hit: int
     start: int
@@ -92,15 +92,11 @@ class Sentence:
     signals: np.ndarray  # in the order of SIGNALS
     words: tuple[int, int] | None
     words_probability: float
-    read: bool = True
 
     @property
     def probability(self) -> float:
-        """That the sentence holds the answer: the fitted combination of the signals (in
-        a passage the network did not read, as if it had found no answer span there, so
-        the rules alone never outrank what the network read)."""
-        signals = self.signals if self.read else np.array([NO_SPAN, 0.0, self.signals[2]])
-        return 1.0 / (1.0 + float(np.exp(-(float(signals @ SIGNAL_WEIGHTS) + SIGNAL_BIAS))))
+        """That the sentence holds the answer: the fitted combination of its signals."""
+        return 1.0 / (1.0 + float(np.exp(-(float(self.signals @ SIGNAL_WEIGHTS) + SIGNAL_BIAS))))
 
 
 @dataclass(frozen=True)
@@ -177,8 +173,8 @@ def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
     for c in rules:
         rule = float(c.features @ WEIGHTS + BIAS)
         if c.hit >= len(reads):
-            out.append(Sentence(c.hit, c.start, c.end, np.array([0.0, 0.0, rule]), None, 0.0,
-                                read=False))
+            out.append(Sentence(c.hit, c.start, c.end, np.array([NO_SPAN, 0.0, rule]), None,
+                                0.0))
             continue
         read = reads[c.hit]
         found = read.best(c.start, c.end)
