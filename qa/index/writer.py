@@ -222,6 +222,10 @@ def _base(index_dir: Path, identity: dict,
         return None, f"previous index unusable: {exc}"
     if full:
         return None, "full rebuild requested"
-    if previous.manifest["identity"] != identity:
-        return None, "model or splitter settings changed"
+    before = previous.manifest["identity"]
+    if before != identity:
+        changed = ", ".join(
+            f"{k} {str(before.get(k, 'not recorded'))[:16]} -> {str(identity.get(k))[:16]}"
+            for k in sorted(set(before) | set(identity)) if before.get(k) != identity.get(k))
+        return None, f"model, encoder or splitter settings changed ({changed})"
     return previous, None

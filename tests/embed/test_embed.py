@@ -1,4 +1,5 @@
-"""The real embedding model: bf16 autocast gives the same answers as fp32."""
+"""The real embedding model: bf16 autocast gives the same answers as fp32, and the
+backend that embeds documents is the one asked for."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from qa import SentenceTransformerEmbedder, Settings
 from qa.embed import model as embed_mod
+from qa.errors import ModelUnavailable
 from qa.ingest.corpus import scan
 from qa.ingest.split import Splitter
 
@@ -39,7 +41,7 @@ def test_bf16_is_within_cosine_0999_of_fp32(passages: list[str], fp32) -> None:
     a, b = bf16.embed_documents(passages), fp32.embed_documents(passages)
     assert a.dtype == b.dtype == np.float32 and a.shape == b.shape == (len(passages), 384)
     assert (a * b).sum(axis=1).min() >= 0.999
-    # Queries are always encoded in fp32 (see embed_query): identical vectors.
+    # Questions are encoded by the int8 graph whatever embeds documents: identical vectors.
     q = "Who won the match?"
     np.testing.assert_allclose(bf16.embed_query(q), fp32.embed_query(q), atol=1e-6)
 
@@ -56,11 +58,34 @@ def test_embeddings_do_not_depend_on_batch_company(passages: list[str], fp32) ->
     np.testing.assert_allclose(together[:4], alone, atol=1e-5)
 
 
-def test_auto_precision_falls_back_to_fp32_without_bf16(monkeypatch) -> None:
+def test_auto_backend_is_torch_bf16_where_the_cpu_has_it_else_the_int8_graph(
+        monkeypatch) -> None:
+    def encoder(**kw) -> tuple[str, str]:
+        embedder = SentenceTransformerEmbedder(Settings(**kw))
+        return embedder.backend, embedder.precision
+
     monkeypatch.setattr(embed_mod, "bf16_supported", lambda: False)
-    assert SentenceTransformerEmbedder(Settings(precision="auto")).precision == "fp32"
+    assert encoder() == ("onnx", "int8")
+    assert encoder(precision="fp32") == ("torch", "fp32")
+    assert encoder(backend="torch") == ("torch", "fp32")
     monkeypatch.setattr(embed_mod, "bf16_supported", lambda: True)
-    assert SentenceTransformerEmbedder(Settings(precision="auto")).precision == "bf16"
+    assert encoder() == ("torch", "bf16")
+    assert encoder(backend="onnx") == ("onnx", "int8")
+
+
+def test_the_onnx_backend_embeds_documents_with_the_int8_graph(passages: list[str],
+                                                               fp32) -> None:
+    onnx = SentenceTransformerEmbedder(Settings(backend="onnx"))
+    ours, reference = onnx.embed_documents(passages), fp32.embed_documents(passages)
+    assert ours.dtype == np.float32 and ours.shape == reference.shape
+    cosine = (ours * reference).sum(axis=1)
+    assert cosine.mean() >= 0.99 and cosine.min() >= 0.98
+    assert onnx._model is None  # sentence-transformers (and PyTorch) never loaded
+
+
+def test_only_the_bundled_model_has_an_onnx_graph(tmp_path) -> None:
+    with pytest.raises(ModelUnavailable, match="bundled model only.*backend 'torch'"):
+        SentenceTransformerEmbedder(Settings(model=str(tmp_path), backend="onnx"))
 
 
 def test_vectors_are_unit_length(real_embedder, passages: list[str]) -> None:

@@ -64,6 +64,43 @@ def test_the_answer_leads_with_the_sentence_and_the_words_that_answer(tmp_path: 
     assert "Critical Minerals Ministerial" in ministerial.sentence
 
 
+class TorchQuestions:
+    """The real embedder, but questions encoded by PyTorch fp32 (sentence-transformers),
+    as before the int8 graph encoded them."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.name, self.fingerprint, self.dim = real.name, real.fingerprint, real.dim
+        self.max_tokens, self.tokenizer = real.max_tokens, real.tokenizer
+
+    def embed_documents(self, texts):
+        return self.real.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self.real.model.encode([text], normalize_embeddings=True)[0]
+
+
+def test_int8_questions_find_what_pytorch_fp32_questions_find(bbc_index, bbc: Retriever,
+                                                               real_embedder) -> None:
+    """On an index built with PyTorch, questions encoded by the int8 graph (the product)
+    and by PyTorch fp32 find the answering passage in the top 5 alike, lead with the same
+    passage, and share at least 4 of their 5 passages, for every dev question. (The
+    int8 vector is within cosine 0.99 of fp32, which can swap near-ties at rank 5.)"""
+    torch_questions = Retriever.load(settings=bbc_index[0],
+                                     embedder=TorchQuestions(real_embedder))
+    for line in DEV_QUESTIONS.read_text().splitlines():
+        q = json.loads(line)
+        ours, theirs = bbc.search(q["question"], k=5), torch_questions.search(q["question"], k=5)
+
+        def answers(hits: list) -> bool:
+            return any(h.article_id == q["article"] and q["answer"] in h.text for h in hits)
+
+        assert answers(ours) == answers(theirs), q["question"]
+        assert ours[0].passage_id == theirs[0].passage_id, q["question"]
+        shared = {h.passage_id for h in ours} & {h.passage_id for h in theirs}
+        assert len(shared) >= 4, q["question"]
+
+
 def test_pocket_hard_drive_question(bbc: Retriever) -> None:
     hits = bbc.search("Which company made the award-winning pocket hard drive shown in Las Vegas?")
     assert hits[0].article_id == "tech/gadgets-galore-on-show-at-fair.txt"
