@@ -99,7 +99,8 @@ def interleaved(ours, plain, texts: list[str], *, rounds: int = 6, per: int = 12
 def run(work: Path, *, articles: int | None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     corpus, held, n_articles = _corpus(work, articles)
-    settings = Settings(index_dir=work / "index")
+    # QA_BACKEND picks the document encoder (auto, torch or onnx), as for the product.
+    settings = Settings.from_env(index_dir=work / "index")
     t = time.perf_counter()
     ours = SentenceTransformerEmbedder(settings)
     load_s = time.perf_counter() - t
@@ -136,7 +137,7 @@ def run(work: Path, *, articles: int | None) -> dict:
         "articles": full.articles,
         "articles_in_corpus": n_articles,
         "passages": passages,
-        "precision": ours.precision,
+        "precision": f"{ours.backend} {ours.precision}",
         "model_load_s": load_s,
         "build_s": full.seconds,
         "build_passages_per_s": full.embedded / full.seconds,

@@ -50,10 +50,11 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU.
 
     For the bundled model, questions are encoded by the shipped int8 ONNX graph
-    (:mod:`qa.embed.onnx_encoder`: about 3 ms, and a process that only asks questions
-    never imports PyTorch), and documents by the backend ``Settings.backend`` picks:
-    sentence-transformers under bfloat16 autocast where the CPU has native bf16 (``torch
-    bf16``; ``precision="fp32"`` turns bf16 off), or the int8 graph (``onnx int8``).
+    (:mod:`qa.embed.onnx_encoder`: about 4 ms, no PyTorch), and so are documents by
+    default (``onnx int8``): as fast as PyTorch under bf16 on these machines and faster
+    than fp32 (docs/performance.md), so neither asking nor building imports PyTorch.
+    ``backend="torch"`` (or a ``precision``) embeds documents with sentence-transformers,
+    under bfloat16 autocast where the CPU has native bf16 (``torch bf16``) or in fp32.
     Any other model is loaded at once in sentence-transformers and encodes both."""
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -132,9 +133,8 @@ class SentenceTransformerEmbedder:
     def _documents(self) -> tuple[str, str]:
         if self._encoder is None:
             backend, wanted = self._settings.backend, self._settings.precision
-            if backend == "auto":
-                native = wanted == "bf16" or (wanted == "auto" and bf16_supported())
-                backend = "torch" if self._onnx is None or wanted == "fp32" or native else "onnx"
+            if backend == "auto":  # a precision asked for is PyTorch's
+                backend = "torch" if self._onnx is None or wanted != "auto" else "onnx"
             if backend == "onnx":
                 self._encoder = ("onnx", "int8")
             else:

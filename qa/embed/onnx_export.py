@@ -1,5 +1,5 @@
 """Writing the int8 ONNX graphs that ship: the query and document encoder
-(``qa/models/encoder/``) and, through :func:`int8_graph`, the trained reader.
+(``qa/models/encoder/``) and, through :func:`onnx_graph`, the trained reader.
 
 ``python -m qa.embed.onnx_export`` writes the encoder from the bundled all-MiniLM-L6-v2
 weights, prints its sha256 (``qa.embed.onnx_encoder.WEIGHTS_SHA256``) and the cosine of
@@ -22,32 +22,34 @@ from .bundled import BUNDLED_SHA256, bundled_model_dir, sha256_file
 log = logging.getLogger(__name__)
 
 
-def int8_graph(module, example: tuple, inputs: list[str], outputs: list[str],
+def onnx_graph(module, example: tuple, inputs: list[str], outputs: list[str],
                dynamic: dict[str, dict[int, str]], target: Path, work: Path, *,
-               heads: int, hidden: int) -> None:
+               heads: int, hidden: int, int8: bool = True) -> None:
     """``module`` (a torch module around a BERT whose attention is the plain "eager"
     kind) as an int8 ONNX graph at ``target``: exported, fused by ONNX Runtime's BERT
     optimiser (one Attention op per layer, GELU and layer norms), then dynamically
-    quantised (int8 weights per channel; activations quantised as they come)."""
+    quantised (int8 weights per channel; activations quantised as they come). With
+    ``int8=False`` the fused fp32 graph (benchmarks compare the two)."""
     import torch
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    fp32, fused = work / "fp32.onnx", work / "fused.onnx"
+    fp32, fused = work / "fp32.onnx", (work / "fused.onnx" if int8 else target)
     with torch.inference_mode():
         torch.onnx.export(module, example, str(fp32), input_names=inputs,
                           output_names=outputs, dynamic_axes=dynamic, opset_version=17,
                           dynamo=False)
     optimize_model(str(fp32), model_type="bert", num_heads=heads,
                    hidden_size=hidden).save_model_to_file(str(fused))
-    quantize_dynamic(str(fused), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    if int8:
+        quantize_dynamic(str(fused), str(target), weight_type=QuantType.QInt8,
+                         per_channel=True, extra_options={"DefaultTensorType": TensorProto.FLOAT})
     os.chmod(target, 0o644)
 
 
 def bundled_bert(base_dir: Path | None = None):
-    """The bundled model's BERT in PyTorch, plain attention (what :func:`int8_graph`
+    """The bundled model's BERT in PyTorch, plain attention (what :func:`onnx_graph`
     fuses), in eval mode."""
     from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
@@ -62,8 +64,9 @@ def bundled_bert(base_dir: Path | None = None):
     return bert.eval()
 
 
-def export_encoder(target_dir: Path) -> str:
-    """The bundled encoder as ``target_dir/encoder.onnx``; its sha256."""
+def export_encoder(target_dir: Path, *, int8: bool = True) -> str:
+    """The bundled encoder as ``target_dir/encoder.onnx`` (int8, or the fused fp32 graph
+    for comparison); its sha256."""
     import torch
 
     from .onnx_encoder import INPUTS, OUTPUTS, WEIGHTS
@@ -84,9 +87,10 @@ def export_encoder(target_dir: Path) -> str:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / WEIGHTS
     with tempfile.TemporaryDirectory() as work:
-        int8_graph(Encoder(), example, list(INPUTS), list(OUTPUTS),
+        onnx_graph(Encoder(), example, list(INPUTS), list(OUTPUTS),
                    dict.fromkeys((*INPUTS, *OUTPUTS), axes), target, Path(work),
-                   heads=bert.config.num_attention_heads, hidden=bert.config.hidden_size)
+                   heads=bert.config.num_attention_heads, hidden=bert.config.hidden_size,
+                   int8=int8)
     return sha256_file(target)
 
 

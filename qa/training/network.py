@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from qa.embed.bundled import bundled_model_dir
-from qa.embed.onnx_export import int8_graph
+from qa.embed.onnx_export import onnx_graph
 from qa.errors import ModelUnavailable
 
 #: Frozen in training: taken from the base model at run time, not shipped.
@@ -83,5 +83,5 @@ def export_onnx(net, target: Path, work: Path) -> None:
     dynamic = {name: {0: "pairs", 1: "pieces"} for name in INPUTS}
     dynamic.update({"answers": {0: "pairs"}, "start": {0: "pairs", 1: "pieces"},
                     "end": {0: "pairs", 1: "pieces"}})
-    int8_graph(Heads(), example, list(INPUTS), list(OUTPUTS), dynamic, target, work,
+    onnx_graph(Heads(), example, list(INPUTS), list(OUTPUTS), dynamic, target, work,
                heads=net.bert.config.num_attention_heads, hidden=net.bert.config.hidden_size)

@@ -58,8 +58,7 @@ def test_embeddings_do_not_depend_on_batch_company(passages: list[str], fp32) ->
     np.testing.assert_allclose(together[:4], alone, atol=1e-5)
 
 
-def test_auto_backend_is_torch_bf16_where_the_cpu_has_it_else_the_int8_graph(
-        monkeypatch) -> None:
+def test_auto_backend_is_the_int8_graph_unless_a_precision_is_asked_for(monkeypatch) -> None:
     def encoder(**kw) -> tuple[str, str]:
         embedder = SentenceTransformerEmbedder(Settings(**kw))
         return embedder.backend, embedder.precision
@@ -69,8 +68,9 @@ def test_auto_backend_is_torch_bf16_where_the_cpu_has_it_else_the_int8_graph(
     assert encoder(precision="fp32") == ("torch", "fp32")
     assert encoder(backend="torch") == ("torch", "fp32")
     monkeypatch.setattr(embed_mod, "bf16_supported", lambda: True)
-    assert encoder() == ("torch", "bf16")
-    assert encoder(backend="onnx") == ("onnx", "int8")
+    assert encoder() == ("onnx", "int8")
+    assert encoder(backend="torch") == ("torch", "bf16")
+    assert encoder(precision="bf16") == ("torch", "bf16")
 
 
 def test_the_onnx_backend_embeds_documents_with_the_int8_graph(passages: list[str],
