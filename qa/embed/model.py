@@ -126,8 +126,8 @@ class SentenceTransformerEmbedder:
     @property
     def precision(self) -> str:
         """``"bf16"``, ``"fp32"`` (torch) or ``"int8"`` (onnx): how documents are embedded.
-        Resolving ``"auto"`` asks PyTorch whether the CPU has native bf16, so it is done
-        when first wanted (by a build), never by a process that only asks questions."""
+        For torch, resolving ``"auto"`` asks PyTorch whether the CPU has native bf16, so
+        it is done when first wanted (by a build), never by a process that only asks."""
         return self._documents()[1]
 
     def _documents(self) -> tuple[str, str]:
