@@ -131,7 +131,8 @@ class TrainedReader:
                  threads: int = 0) -> None:
         # The query encoder's table: one copy in the process.
         self.words = word_table()
-        self.session = session(model_dir / WEIGHTS, sha256, "reader's weights", threads)
+        self.session = session(model_dir / WEIGHTS, sha256, "retrain it (python -m "
+                               "qa.training.reader; see its model card)", threads)
         self.tokenizer = tokenizer(bundled_model_dir())
 
     def read(self, question: str, passages: Sequence[str]) -> list[Read]:

@@ -60,16 +60,14 @@ def _table(path: Path) -> np.ndarray:
             np.float32, copy=False)
 
 
-def session(path: Path, sha256: str, what: str, threads: int = 0):
-    """An ONNX Runtime session on the graph at ``path`` once its sha256 checks out."""
+def session(path: Path, sha256: str, remedy: str, threads: int = 0):
+    """An ONNX Runtime session on the graph at ``path`` once its sha256 checks out; if it
+    does not, the error says to reinstall the package, or ``remedy``."""
     import onnxruntime
 
     if not verified(path, sha256):
         raise ModelUnavailable(
-            f"the {what} at {path} is missing or altered - reinstall the package"
-            + (", or retrain it (python -m qa.training.reader; see its model card)"
-               if what == "reader's weights" else
-               ", or export it again (python -m qa.embed.onnx_export)"))
+            f"the graph at {path} is missing or altered - reinstall the package, or {remedy}")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -88,7 +86,8 @@ class OnnxEncoder:
 
         base = bundled_model_dir()
         self.words = word_table()
-        self.session = session(model_dir / WEIGHTS, sha256, "encoder graph")
+        self.session = session(model_dir / WEIGHTS, sha256,
+                               "export it again (python -m qa.embed.onnx_export)")
         self.dim = int(self.words.shape[1])
         self.max_length = int(
             json.loads((base / "sentence_bert_config.json").read_text())["max_seq_length"])
