@@ -125,6 +125,34 @@ def near(sentence: str, span: Span, word: str, reach: int = 4) -> bool:
     return any(w.lower().rstrip("s") == word for w in (*before, *inside, *after))
 
 
+#: Words that qualify an amount: "more than 5,500" is not "5,500".
+_QUALIFIER = re.compile(
+    r"\b(?:(?:just |well |slightly )?(?:more|less|fewer|higher|lower) than|at (?:least|most)|"
+    r"up to|(?:just )?(?:over|under)|about|around|nearly|almost|roughly|approximately|"
+    r"some|as (?:many|much|few|little) as|an estimated|an average of|a record|a further)\s+$",
+    re.I)
+_AMOUNT = re.compile(rf"[$£€¥]|\d|{_NUMBER_WORD}\b", re.I)
+
+
+def qualified(text: str, start: int, end: int) -> int:
+    """Where answer words ``text[start:end]`` that are an amount begin once the words
+    qualifying it before them are included ("more than" 5,500, "up to" 75%); ``start``
+    when there are none or the words are not an amount."""
+    if not _AMOUNT.match(text, start):
+        return start
+    found = _QUALIFIER.search(text[max(0, start - 40) : start])
+    return start - len(found.group(0)) if found else start
+
+
+_NOT_A_COUNT = re.compile(r"%|\bper\s?cent\b|\btimes\b", re.I)
+
+
+def fits(kind: Kind, words: str) -> bool:
+    """Whether answer words can be what a question of ``kind`` asks for: "how many" asks
+    for a count, which a share or a ratio ("10.8%", "16.2 times") is not."""
+    return not (kind == "how_many" and _NOT_A_COUNT.search(words))
+
+
 def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w'’]+", text)}
 

@@ -21,7 +21,7 @@ import numpy as np
 from qa.index.keyword.bm25 import Lexical
 from qa.ingest.split import sentence_spans
 
-from .answer_types import Kind, Span, answer_spans, focus, question_kind
+from .answer_types import Kind, Span, answer_spans, fits, focus, qualified, question_kind
 from .answer_types import near as beside
 from .reader_model import TrainedReader
 
@@ -53,15 +53,15 @@ SIGNALS = (
     "rules",  # the hand-made signals' logit (WEIGHTS, BIAS)
 )
 #: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
-SIGNAL_WEIGHTS = np.array([0.300, -0.133, 0.433])
-SIGNAL_BIAS = -1.071
+SIGNAL_WEIGHTS = np.array([0.279, -0.112, 0.468])
+SIGNAL_BIAS = -0.999
 #: The span signal of a sentence without an answer span (or in a passage not read).
 NO_SPAN = -20.0
 #: Answer words are shown when the sentence's probability times the words' probability
 #: (among every span of the passage) reaches this: the lowest threshold whose
 #: cross-validated precision on the tuning questions is >= 0.90 (benchmarks/fit_reader.py;
 #: a logistic fit of the same inputs measured worse there).
-MIN_WORDS_CONFIDENCE = 0.25
+MIN_WORDS_CONFIDENCE = 0.20
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,9 @@ def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
             continue
         read = reads[c.hit]
         found = read.best(c.start, c.end)
-        span, words, chance = (found[2], (found[0], found[1]), found[3]) if found else (
-            NO_SPAN, None, 0.0)
+        span, words, chance = (found[2], (max(c.start, qualified(texts[c.hit], found[0],
+                                                                  found[1])), found[1]),
+                               found[3]) if found else (NO_SPAN, None, 0.0)
         out.append(Sentence(c.hit, c.start, c.end, np.array(
             [span, read.answers, rule]), words, chance))
     return out
@@ -198,6 +199,7 @@ def read(question: str, texts: Sequence[str], starts: Sequence[int],
         score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
             confidence = score * c.words_probability
-            shown = c.words if confidence >= MIN_WORDS_CONFIDENCE else None
+            shown = c.words if confidence >= MIN_WORDS_CONFIDENCE and c.words and fits(
+                kind, texts[c.hit][c.words[0]:c.words[1]]) else None
             best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, shown, confidence)
     return best

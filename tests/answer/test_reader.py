@@ -92,3 +92,25 @@ def test_the_answering_sentence_leads_over_one_repeating_the_question() -> None:
     # Answer words are shown only when the reader is confident of them.
     assert lead.answer is None or text[lead.answer[0] : lead.answer[1]].startswith("defence")
     assert 0.0 < lead.score < 1.0
+
+
+def _lead(question: str, passage: str):
+    readings = read(question, [passage], [0], [0.6], Lexical.build([1], [passage]),
+                    reader_model.shared())
+    return readings[0]
+
+
+def test_an_amount_keeps_the_words_that_qualify_it() -> None:
+    passage = ("Despite the ministers' call for a boycott, more than 5,500 tickets had been "
+               "sold for the concert in Jonesboro. The singer will play on Friday.")
+    lead = _lead("How many tickets had been sold for the concert?", passage)
+    assert lead is not None and lead.answer is not None
+    assert passage[lead.answer[0] : lead.answer[1]] == "more than 5,500"
+
+
+def test_a_share_is_never_shown_as_a_count() -> None:
+    # The reader is confident of "10.8%" here (about 0.4, well past the threshold).
+    passage = "The number of people out of work in Germany rose to 10.8% in December."
+    lead = _lead("How many people were out of work in Germany in December?", passage)
+    assert lead is not None and lead.confidence > 0.3
+    assert lead.answer is None
