@@ -54,7 +54,8 @@ def shingles(text: str, size: int = SHINGLE) -> frozenset[int]:
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
@@ -167,6 +168,14 @@ def same_story(a: str, b: str, threshold: float = THRESHOLD) -> bool:
     return jaccard(_passage_shingles(a), _passage_shingles(b)) >= threshold
 
 
-# A search compares each hit with every better one: shingle each passage once. The
-# shingles of 512 BBC passages take ~6 MB and cover the hits of many searches at once.
-_passage_shingles = lru_cache(maxsize=512)(shingles)
+@lru_cache(maxsize=512)
+def _passage_shingles(text: str, size: int = SHINGLE) -> frozenset[int]:
+    """The shingles of :func:`shingles` hashed by Python rather than CRC-32: about twice
+    as fast (a search folds its hits with them), but the hashes differ from one process
+    to the next, so they are only ever compared within one and never stored. A search
+    compares each hit with every better one: each passage is shingled once, and the
+    shingles of 512 BBC passages (~6 MB) cover the hits of many searches."""
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(map(hash, zip(*(words[i:] for i in range(size)))))
