@@ -7,6 +7,7 @@ smoothing may lift) and by smoothed BM25; they are ranked by :mod:`qa.search.fus
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -56,18 +57,26 @@ def _keyword_side(snap: Snapshot, settings: Settings, question: str, pool: int,
     return lexical, top
 
 
-#: The keyword side is scored on a worker thread while the caller's thread encodes the
-#: question: ONNX Runtime and most of NumPy let go of the GIL, so the two overlap on two
-#: cores (100k passages: hybrid p50 about 3 ms faster, docs/performance.md). Several
-#: workers, so users asking at once do not queue behind one another.
-_keyword_threads = ThreadPoolExecutor(thread_name_prefix="qa-bm25")
+_keyword_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _keyword_threads() -> ThreadPoolExecutor:
+    """Where the keyword side is scored while the caller's thread encodes the question:
+    ONNX Runtime and most of NumPy let go of the GIL, so the two overlap on two cores
+    (100k passages: hybrid p50 about 3 ms faster, docs/performance.md). Several workers,
+    so users asking at once do not queue behind one another; one pool per process, as a
+    forked child inherits the pool but not its threads."""
+    global _keyword_pool
+    if _keyword_pool is None or _keyword_pool[0] != os.getpid():
+        _keyword_pool = (os.getpid(), ThreadPoolExecutor(thread_name_prefix="qa-bm25"))
+    return _keyword_pool[1]
 
 
 def _hybrid(snap: Snapshot, embedder: Embedder, settings: Settings, question: str, pool: int,
             mask: np.ndarray | None, allowed: np.ndarray | None) -> Ranked:
     weight = settings.neighbour_weight
     ids, prev_, next_ = snap.ids, snap.prev, snap.next
-    keyword = _keyword_threads.submit(_keyword_side, snap, settings, question, pool, mask)
+    keyword = _keyword_threads().submit(_keyword_side, snap, settings, question, pool, mask)
     query = embedder.embed_query(question)
     _, dense_ids = faiss_index.search(snap.vectors, query, pool, allowed=allowed,
                                   nprobe=settings.ann_nprobe)
