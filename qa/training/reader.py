@@ -169,6 +169,9 @@ def train(args) -> Path:
         step = state["step"]
         torch.set_rng_state(state["torch_rng"])
         log.info("resumed at step %d of %d", step, total)
+    elif args.init:  # a new run from another's weights: its own optimiser and schedule
+        net.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+        log.info("started from the weights of %s", args.init)
     started = last = time.monotonic()
     bce = torch.nn.BCEWithLogitsLoss()
     ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
@@ -229,6 +232,8 @@ def _run_args(args) -> dict:
     keep = ("data", "epochs", "batch", "lr", "warmup", "hard", "other", "seed", "bf16")
     run = {k: getattr(args, k) for k in keep}
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
+    if args.init:
+        run["init"] = str(Path(args.init).resolve())
     return run
 
 
@@ -318,6 +323,12 @@ def export(args) -> None:
     (target / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
     command = ("python -m qa.training.reader --data ../shared/data/qa-train"
                + (f" --stop-at {state['step']}" if state["step"] < meta["scheduled_steps"] else ""))
+    if init := state["args"].get("init"):  # a second stage: name the first
+        run_args = state["args"]
+        command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
+                   f"{Path(init).parent.name}` (seed and lr as in its checkpoint), then `"
+                   f"{command} --run {Path(args.run).name} --init {Path(init).parent.name}/"
+                   f"{Path(init).name} --lr {run_args['lr']} --seed {run_args['seed']}")
     (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
              sha, figures)
@@ -342,6 +353,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--other", type=float, default=0.5,
                         help="share of questions also read with another article's paragraph")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--init", default="",
+                        help="start a new run from this checkpoint's weights (a second stage)")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads for torch (0: its default, one per core)")
