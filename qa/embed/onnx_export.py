@@ -17,6 +17,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from qa.errors import ModelUnavailable
+
 from .bundled import BUNDLED_SHA256, bundled_model_dir, sha256_file
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,10 @@ def onnx_graph(module, example: tuple, inputs: list[str], outputs: list[str],
     os.chmod(target, 0o644)
 
 
-def bundled_bert(base_dir: Path | None = None):
-    """The bundled model's BERT in PyTorch, plain attention (what :func:`onnx_graph`
-    fuses), in eval mode."""
+def bundled_bert(base_dir: Path | None = None, *, attention: str = "eager"):
+    """The bundled model's BERT in PyTorch (no pooler), in eval mode. ``attention``:
+    "eager" is what :func:`onnx_graph` fuses into one op per layer; training keeps
+    PyTorch's "sdpa"."""
     from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
 
@@ -59,8 +62,10 @@ def bundled_bert(base_dir: Path | None = None):
     bert = BertModel(config, add_pooling_layer=False)
     weights = {k: v for k, v in load_file(str(base_dir / "model.safetensors")).items()
                if not k.startswith("pooler.")}
-    bert.load_state_dict(weights, strict=False)
-    bert.set_attn_implementation("eager")
+    missing, _ = bert.load_state_dict(weights, strict=False)
+    if [m for m in missing if m != "embeddings.position_ids"]:
+        raise ModelUnavailable(f"the base model at {base_dir} lacks {missing[:3]}")
+    bert.set_attn_implementation(attention)
     return bert.eval()
 
 

@@ -9,12 +9,9 @@ training and is read from the bundled base model instead of being shipped twice.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from qa.embed.bundled import bundled_model_dir
-from qa.embed.onnx_export import onnx_graph
-from qa.errors import ModelUnavailable
+from qa.embed.onnx_export import bundled_bert, onnx_graph
 
 #: Frozen in training: taken from the base model at run time, not shipped.
 FROZEN = "bert.embeddings.word_embeddings.weight"
@@ -25,17 +22,13 @@ OUTPUTS = ("answers", "start", "end")
 def build(base_dir: Path | None = None):
     """A reader network with the base model's architecture and weights (heads at random)."""
     import torch
-    from safetensors.torch import load_file
-    from transformers import BertConfig, BertModel
-
-    base_dir = base_dir or bundled_model_dir()
 
     class ReaderNet(torch.nn.Module):
-        def __init__(self, config: BertConfig) -> None:
+        def __init__(self, bert) -> None:
             super().__init__()
-            self.bert = BertModel(config, add_pooling_layer=False)
-            self.answers = torch.nn.Linear(config.hidden_size, 1)
-            self.span = torch.nn.Linear(config.hidden_size, 2)
+            self.bert = bert
+            self.answers = torch.nn.Linear(bert.config.hidden_size, 1)
+            self.span = torch.nn.Linear(bert.config.hidden_size, 2)
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                     token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -49,14 +42,7 @@ def build(base_dir: Path | None = None):
             start, end = self.span(hidden).unbind(-1)
             return self.answers(hidden[:, 0]).squeeze(-1), start, end
 
-    config = BertConfig.from_dict(json.loads((base_dir / "config.json").read_text()))
-    net = ReaderNet(config)
-    base = load_file(str(base_dir / "model.safetensors"))
-    missing, _ = net.bert.load_state_dict(
-        {k: v for k, v in base.items() if not k.startswith("pooler.")}, strict=False)
-    if [m for m in missing if m != "embeddings.position_ids"]:
-        raise ModelUnavailable(f"the base model at {base_dir} lacks {missing[:3]}")
-    return net
+    return ReaderNet(bundled_bert(base_dir, attention="sdpa"))
 
 
 def export_onnx(net, target: Path, work: Path) -> None:
