@@ -3,12 +3,14 @@ of its words are the answer.
 
 The trained reader (:mod:`qa.answer.reader_model`) reads the question with each passage
 and scores every answer span of it against "no answer here"; a sentence's main signal
-is its best span's score. Two more signals join it, weighed by a logistic model fitted on
-the tuning questions (``benchmarks/fit_reader.py``): the passage's *answers* logit and
-the hand-made signals below (one logit: the earlier, rules-only reader). The result is
-the probability that the sentence holds the answer, which also decides whether anything
-is relevant at all. The answer words are the best span's, shown only when its calibrated
-confidence passes a threshold chosen for precision on the tuning half.
+is its best span's score. More signals join it, weighed by a logistic model fitted on
+the tuning questions (``benchmarks/fit_reader.py``): the passage's *answers* logit, the
+hand-made signals below (one logit: the earlier, rules-only reader), whether the span
+holds words of the type asked for or cannot be what is asked, and whether the network
+read the passage at all. The result is the probability that the sentence holds the
+answer, which also decides whether anything is relevant at all. The answer words are
+the best span's, shown only when its calibrated confidence passes a threshold chosen for
+precision on the tuning half.
 """
 
 from __future__ import annotations
@@ -51,16 +53,20 @@ SIGNALS = (
     "span",  # the sentence's best answer span against its passage's "no answer" score
     "answers",  # the passage's answers logit
     "rules",  # the hand-made signals' logit (WEIGHTS, BIAS)
+    "typed",  # the span holds words of the type asked for ("17.3 million" for "how many")
+    "misfit",  # the span cannot be what is asked: a share or a ratio for "how many"
+    "read",  # the network read the sentence's passage (the first ``network`` hits)
 )
 #: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
-SIGNAL_WEIGHTS = np.array([0.279, -0.112, 0.468])
-SIGNAL_BIAS = -0.999
-#: The span signal of a sentence without an answer span (or in a passage not read).
+SIGNAL_WEIGHTS = np.array([0.230, -0.059, 0.446, 1.700, -1.383, -3.875])
+SIGNAL_BIAS = 1.546
+#: The span signal of a sentence without an answer span (or in a passage not read; the
+#: "read" signal tells the two apart).
 NO_SPAN = -20.0
 #: Answer words are shown when the sentence's probability times the words' probability
 #: (among every span of the passage) reaches this: the lowest threshold whose
-#: cross-validated precision on the tuning questions is >= 0.90 (benchmarks/fit_reader.py;
-#: a logistic fit of the same inputs measured worse there).
+#: cross-validated precision on the tuning questions, less one standard error, is >= 0.90
+#: (benchmarks/fit_reader.py; a logistic fit of the same inputs measured worse there).
 MIN_WORDS_CONFIDENCE = 0.20
 
 
@@ -169,20 +175,22 @@ def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
     network reads the first ``network`` passages (default: all)."""
     rules = candidates(question, texts, starts, cosines, lexical)
     reads = model.read(question, list(texts[:network]))
+    kind = question_kind(question)
     out = []
     for c in rules:
         rule = float(c.features @ WEIGHTS + BIAS)
-        if c.hit >= len(reads):
-            out.append(Sentence(c.hit, c.start, c.end, np.array([NO_SPAN, 0.0, rule]), None,
-                                0.0))
+        read = c.hit < len(reads)
+        found = reads[c.hit].best(c.start, c.end) if read else None
+        if found is None:
+            answers = reads[c.hit].answers if read else 0.0
+            out.append(Sentence(c.hit, c.start, c.end, np.array(
+                [NO_SPAN, answers, rule, 0.0, 0.0, float(read)]), None, 0.0))
             continue
-        read = reads[c.hit]
-        found = read.best(c.start, c.end)
-        span, words, chance = (found[2], (max(c.start, qualified(texts[c.hit], found[0],
-                                                                  found[1])), found[1]),
-                               found[3]) if found else (NO_SPAN, None, 0.0)
+        lo, hi = max(c.start, qualified(texts[c.hit], found[0], found[1])), found[1]
+        typed = any(s.start < hi - c.start and lo - c.start < s.end for s in c.spans)
         out.append(Sentence(c.hit, c.start, c.end, np.array(
-            [span, read.answers, rule]), words, chance))
+            [found[2], reads[c.hit].answers, rule, float(typed),
+             float(not fits(kind, texts[c.hit][lo:hi])), 1.0]), (lo, hi), found[3]))
     return out
 
 
