@@ -37,8 +37,7 @@ from common import BBC, DEV_QUESTIONS, require  # noqa: E402
 
 from qa import Retriever, Settings, build_index  # noqa: E402
 from qa.answer import reader_model  # noqa: E402
-from qa.answer.answer_types import fits, question_kind  # noqa: E402
-from qa.answer.reader import SIGNALS, sentences  # noqa: E402
+from qa.answer.reader import MISFIT, SIGNALS, sentences  # noqa: E402
 from qa.embed import sha256_file  # noqa: E402
 from qa.evaluation.measure import words_match  # noqa: E402
 
@@ -79,7 +78,6 @@ def describe(retriever: Retriever, model, asked: list[dict]) -> list[dict]:
         named = [hits[c.hit].article_id == q["article"] or q["article"] in hits[c.hit].also_in
                  for c in found]
         text = [hits[c.hit].text for c in found]
-        kind = question_kind(q["question"])
         out.append({
             "x": np.stack([c.signals for c in found]),
             "y": np.array([n and q["answer"] in t[c.start:c.end]
@@ -87,8 +85,8 @@ def describe(retriever: Retriever, model, asked: list[dict]) -> list[dict]:
             "words_right": np.array([n and c.words is not None and words_match(
                 t[c.words[0]:c.words[1]], q["answer"]) for n, t, c in zip(named, text, found)]),
             # Words that cannot be what was asked ("10.8%" for "how many") are never shown.
-            "words_p": np.array([c.words_probability if c.words and fits(
-                kind, t[c.words[0]:c.words[1]]) else 0.0 for t, c in zip(text, found)]),
+            "words_p": np.array([0.0 if c.signals[MISFIT] else c.words_probability
+                                 for c in found]),
         })
     return out
 

@@ -57,6 +57,7 @@ SIGNALS = (
     "misfit",  # the span cannot be what is asked: a share or a ratio for "how many"
     "read",  # the network read the sentence's passage (the first ``network`` hits)
 )
+MISFIT = SIGNALS.index("misfit")
 #: Fitted by benchmarks/fit_reader.py on the tuning questions (see its docstring).
 SIGNAL_WEIGHTS = np.array([0.230, -0.059, 0.446, 1.700, -1.383, -3.875])
 SIGNAL_BIAS = 1.546
@@ -207,7 +208,8 @@ def read(question: str, texts: Sequence[str], starts: Sequence[int],
         score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
             confidence = score * c.words_probability
-            shown = c.words if confidence >= MIN_WORDS_CONFIDENCE and c.words and fits(
-                kind, texts[c.hit][c.words[0]:c.words[1]]) else None
+            # Words that cannot be what is asked are never shown, however confident.
+            shown = c.words if confidence >= MIN_WORDS_CONFIDENCE and not c.signals[
+                MISFIT] else None
             best[c.hit] = Reading(c.hit, c.start, c.end, score, kind, shown, confidence)
     return best
