@@ -325,10 +325,11 @@ def export(args) -> None:
                + (f" --stop-at {state['step']}" if state["step"] < meta["scheduled_steps"] else ""))
     if init := state["args"].get("init"):  # a second stage: name the first
         run_args = state["args"]
+        first = os.path.relpath(init)
         command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
-                   f"{Path(init).parent.name}` (seed and lr as in its checkpoint), then `"
-                   f"{command} --run {Path(args.run).name} --init {Path(init).parent.name}/"
-                   f"{Path(init).name} --lr {run_args['lr']} --seed {run_args['seed']}")
+                   f"{os.path.dirname(first)}` (seed and lr as in its checkpoint), then `"
+                   f"{command} --run {os.path.relpath(args.run)} --init {first} --lr "
+                   f"{run_args['lr']} --seed {run_args['seed']}")
     (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
              sha, figures)
