@@ -121,9 +121,11 @@ def _idf(lexical: Lexical, terms: Sequence[str]) -> dict[str, float]:
 
 
 def candidates(question: str, texts: Sequence[str], starts: Sequence[int],
-               cosines: Sequence[float], lexical: Lexical) -> list[Candidate]:
-    """Every sentence of every passage ``texts`` (best first), with its signals."""
-    kind = question_kind(question)
+               cosines: Sequence[float], lexical: Lexical,
+               kind: Kind | None = None) -> list[Candidate]:
+    """Every sentence of every passage ``texts`` (best first), with its signals;
+    ``kind`` is the question's (computed when not given)."""
+    kind = kind or question_kind(question)
     layout = [[(a, b) for a, b, _ in sentence_spans(text)] for text in texts]
     flat = [text[a:b] for text, spans in zip(texts, layout) for a, b in spans]
     capitals = " ".join(w for w in question.split()[1:] if w[:1].isupper())
@@ -171,12 +173,12 @@ def probability(features: np.ndarray) -> np.ndarray:
 
 def sentences(question: str, texts: Sequence[str], starts: Sequence[int],
               cosines: Sequence[float], lexical: Lexical, model: TrainedReader,
-              network: int | None = None) -> list[Sentence]:
+              network: int | None = None, kind: Kind | None = None) -> list[Sentence]:
     """Every sentence of the passages ``texts`` with the signals of ``SIGNALS``; the
     network reads the first ``network`` passages (default: all)."""
-    rules = candidates(question, texts, starts, cosines, lexical)
+    kind = kind or question_kind(question)
+    rules = candidates(question, texts, starts, cosines, lexical, kind)
     reads = model.read(question, list(texts[:network]))
-    kind = question_kind(question)
     out = []
     for c in rules:
         rule = float(c.features @ WEIGHTS + BIAS)
@@ -201,9 +203,9 @@ def read(question: str, texts: Sequence[str], starts: Sequence[int],
     """For each passage of ``texts`` (best first), its sentence most likely to answer
     ``question`` (None for a passage without sentences); the network reads the first
     ``network`` passages (default: all), the rest are read by the rules alone."""
-    found = sentences(question, texts, starts, cosines, lexical, model, network)
-    best: list[Reading | None] = [None] * len(texts)
     kind = question_kind(question)
+    found = sentences(question, texts, starts, cosines, lexical, model, network, kind)
+    best: list[Reading | None] = [None] * len(texts)
     for c in found:
         score = c.probability
         if best[c.hit] is None or score > best[c.hit].score:  # type: ignore[union-attr]
