@@ -326,9 +326,10 @@ def export(args) -> None:
     if init := state["args"].get("init"):  # a second stage: name the first
         run_args = state["args"]
         first = os.path.relpath(init)
+        before = torch.load(init, weights_only=False)["args"]
         command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
-                   f"{os.path.dirname(first)}` (seed and lr as in its checkpoint), then `"
-                   f"{command} --run {os.path.relpath(args.run)} --init {first} --lr "
+                   f"{os.path.dirname(first)} --lr {before['lr']} --seed {before['seed']}`"
+                   f", then `{command} --run {os.path.relpath(args.run)} --init {first} --lr "
                    f"{run_args['lr']} --seed {run_args['seed']}")
     (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
