@@ -80,6 +80,9 @@ class SentenceTransformerEmbedder:
             self.fingerprint = sha256_file(weights) if weights else settings.model
         self.name = settings.model
         self.batch_size = settings.batch_size
+        #: Documents the ONNX graph embeds at once, one per core (a Ray actor: one).
+        self.document_threads = len(os.sched_getaffinity(0)) if hasattr(
+            os, "sched_getaffinity") else (os.cpu_count() or 1)
         self._settings, self._source = settings, source
         self._model = None
         self._loading = threading.Lock()
@@ -166,7 +169,7 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         backend, precision = self._documents()
         if backend == "onnx":
-            return self._onnx.encode(texts)
+            return self._onnx.encode(texts, self.document_threads)
         return self._encode(texts, bf16=precision == "bf16")
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -107,6 +107,7 @@ class _Embed:
 
         torch.set_num_threads(1)
         self.embedder = SentenceTransformerEmbedder(settings)
+        self.embedder.document_threads = 1
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self.embedder.embed_documents(list(batch["text"]))
