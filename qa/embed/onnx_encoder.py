@@ -39,6 +39,7 @@ WEIGHTS = "encoder.onnx"
 WEIGHTS_SHA256 = "93726517dcd504973704adc2dff04de9e24f24b889176b71667f77b87fa3a939"
 INPUTS = ("embeddings", "attention_mask")
 OUTPUTS = ("hidden",)
+REMEDY = "export it again (python -m qa.embed.onnx_export)"
 
 
 def word_table() -> np.ndarray:
@@ -88,8 +89,7 @@ class OnnxEncoder:
         base = bundled_model_dir()
         self.words = word_table()
         self._path, self._sha256 = model_dir / WEIGHTS, sha256
-        self.session = session(self._path, sha256,
-                               "export it again (python -m qa.embed.onnx_export)")
+        self.session = session(self._path, sha256, REMEDY)
         self._single = None
         self._lock = threading.Lock()
         self.dim = int(self.words.shape[1])
@@ -100,24 +100,27 @@ class OnnxEncoder:
         tokenizer.enable_truncation(self.max_length)  # specials included, as in s-t
         self.tokenizer: Tokenizer = tokenizer
 
-    def encode(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
+    def encode(self, texts: Sequence[str], threads: int = 0) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text.
 
         One text per run of the graph: int8 activations are quantised over the whole run,
         so in company a text's vector would move by about 0.007 in cosine with the others
         (and with their padding); alone it depends on the text only, and runs no padding.
         Alone was also the fastest: 44 passages/s against 37 in runs of 16
-        (benchmarks/encoders.py). With ``threads`` > 1 (documents), that many texts run at
-        once, each on one core: 1.3x the passages/s of one run at a time on both cores,
+        (benchmarks/encoders.py). ``threads`` 0 (questions): one run at a time on every
+        core. ``threads`` n >= 1 (documents; a Ray actor's 1): n texts at once, each run on
+        one core, the same vectors: on 2 cores 1.3x the passages/s of one run on both,
         whose small matrices keep two threads waiting on each other."""
         out = np.zeros((len(texts), self.dim), np.float32)
         # sentence-transformers strips each text before tokenizing it.
         encodings = self.tokenizer.encode_batch([t.strip() for t in texts])
-        threads = min(threads, len(texts))
-        if threads <= 1:
+        if not threads:
             self._run(self.session, encodings, range(len(texts)), out)
             return out
-        session = self._one_core()
+        session, threads = self._one_core(), min(threads, len(texts))
+        if threads <= 1:
+            self._run(session, encodings, range(len(texts)), out)
+            return out
         with ThreadPoolExecutor(threads) as pool:  # rows interleaved: lengths alike
             for done in [pool.submit(self._run, session, encodings,
                                      range(i, len(texts), threads), out)
@@ -134,11 +137,10 @@ class OnnxEncoder:
             out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
     def _one_core(self):
-        """A second session on the same graph whose runs each take one core (the graph was
-        checked when the first session opened)."""
+        """A second session on the same graph whose runs each take one core."""
         with self._lock:
             if self._single is None:
-                self._single = session(self._path, self._sha256, "", threads=1)
+                self._single = session(self._path, self._sha256, REMEDY, threads=1)
             return self._single
 
 

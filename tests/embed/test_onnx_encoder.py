@@ -73,10 +73,11 @@ def test_a_vector_does_not_depend_on_its_company(text: str) -> None:
 def test_documents_one_per_core_are_the_vectors_of_one_at_a_time() -> None:
     ours = OnnxEncoder()
     alone = ours.encode(QUESTIONS)
-    for threads in (2, 3, 50):  # more threads than texts run one per text
+    for threads in (1, 2, 3, 50):  # more threads than texts run one per text
         np.testing.assert_array_equal(ours.encode(QUESTIONS, threads), alone)
     assert ours.encode([], 2).shape == (0, 384)
     np.testing.assert_array_equal(ours.encode(QUESTIONS[:1], 2), alone[:1])
+    assert ours.encode([], 1).shape == (0, 384)
 
 
 def _run(code: str) -> list[str]:
