@@ -109,8 +109,9 @@ class OnnxEncoder:
         Alone was also the fastest: 44 passages/s against 37 in runs of 16
         (benchmarks/encoders.py). ``threads`` 0 (questions): one run at a time on every
         core. ``threads`` n >= 1 (documents; a Ray actor's 1): n texts at once, each run on
-        one core, the same vectors: on 2 cores 1.3x the passages/s of one run on both,
-        whose small matrices keep two threads waiting on each other."""
+        one core, the same vectors: on 2 cores, BBC passages 1.09x the passages/s of one
+        run on both, shorter texts 1.3x (a short text's matrices keep two threads of one
+        run waiting on each other; docs/performance.md)."""
         out = np.zeros((len(texts), self.dim), np.float32)
         # sentence-transformers strips each text before tokenizing it.
         encodings = self.tokenizer.encode_batch([t.strip() for t in texts])
