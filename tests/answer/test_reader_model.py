@@ -27,6 +27,20 @@ def test_the_shipped_weights_are_the_recorded_ones() -> None:
     assert (reader_model.MODEL_DIR / "MODEL_CARD.md").read_text().count(recorded["sha256"])
 
 
+def test_the_model_card_names_the_precision_the_weights_were_trained_in() -> None:
+    from qa.training import card
+
+    recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
+
+    def training_paragraph(meta: dict) -> str:
+        text = card.render(meta, 11_000_000, "python -m qa.training.reader")
+        return text.split("**Training.**")[1].split("**Validation")[0]
+
+    assert recorded["training"]["bf16"] and "bf16 autocast" in training_paragraph(recorded)
+    fp32 = training_paragraph({**recorded, "training": {**recorded["training"], "bf16": False}})
+    assert "fp32" in fp32 and "bf16" not in fp32
+
+
 def test_altered_weights_are_refused_with_what_to_do(tmp_path: Path) -> None:
     shutil.copy(reader_model.MODEL_DIR / reader_model.WEIGHTS, tmp_path / reader_model.WEIGHTS)
     with (tmp_path / reader_model.WEIGHTS).open("r+b") as fh:
