@@ -115,17 +115,15 @@ class OnnxEncoder:
         out = np.zeros((len(texts), self.dim), np.float32)
         # sentence-transformers strips each text before tokenizing it.
         encodings = self.tokenizer.encode_batch([t.strip() for t in texts])
-        if not threads:
-            self._run(self.session, encodings, range(len(texts)), out)
-            return out
-        session, threads = self._one_core(), min(threads, len(texts))
-        if threads <= 1:
+        session = self._one_core() if threads else self.session
+        workers = min(threads, len(texts))
+        if workers <= 1:
             self._run(session, encodings, range(len(texts)), out)
             return out
-        with ThreadPoolExecutor(threads) as pool:  # rows interleaved: lengths alike
+        with ThreadPoolExecutor(workers) as pool:  # rows interleaved: lengths alike
             for done in [pool.submit(self._run, session, encodings,
-                                     range(i, len(texts), threads), out)
-                         for i in range(threads)]:
+                                     range(i, len(texts), workers), out)
+                         for i in range(workers)]:
                 done.result()
         return out
 
