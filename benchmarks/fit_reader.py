@@ -75,7 +75,8 @@ def describe(retriever: Retriever, model, asked: list[dict]) -> list[dict]:
                           cosines.tolist(), snap.lexical, model, retriever.settings.read_passages)
         if not found:
             continue
-        named = [hits[c.hit].article_id == q["article"] or q["article"] in hits[c.hit].also_in
+        answering = {q["article"], *q.get("also", ())}  # the question's and judged others
+        named = [bool({hits[c.hit].article_id, *hits[c.hit].also_in} & answering)
                  for c in found]
         text = [hits[c.hit].text for c in found]
         out.append({

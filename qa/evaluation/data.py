@@ -42,6 +42,12 @@ class Question:
     article: str
     answer: str
     split: str | None = None  # "tune" or "report" in sets split for honest reporting
+    also: tuple[str, ...] = ()  # other articles judged to state the same answer
+
+    def names(self, article_id: str, also_in: tuple[str, ...] = ()) -> bool:
+        """Whether a passage of ``article_id`` (folded with copies in ``also_in``) is one
+        this question's answer may come from."""
+        return bool({article_id, *also_in} & {self.article, *self.also})
 
 
 # -- reading evaluation data ------------------------------------------------------------
@@ -95,7 +101,7 @@ def load_questions(path: Path, split: str | None = None) -> list[Question]:
     for n, obj in enumerate(_jsonl(path), start=1):
         try:
             q = Question(str(obj["question"]), str(obj["article"]), str(obj["answer"]),
-                         obj.get("split"))
+                         obj.get("split"), tuple(map(str, obj.get("also", ()))))
         except (KeyError, TypeError, AttributeError):
             raise EvalDataError(
                 f"{path} record {n} needs question, article and answer fields"

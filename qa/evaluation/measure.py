@@ -98,8 +98,7 @@ def answer_rank(hits: Sequence, question: Question) -> int | None:
     """1-based rank of the first hit that answers ``question``, or None."""
     for rank, hit in enumerate(hits, start=1):
         # A hit folded from several copies of a story answers for each of them.
-        named = question.article == hit.article_id or question.article in hit.also_in
-        if named and question.answer in hit.text:
+        if question.names(hit.article_id, hit.also_in) and question.answer in hit.text:
             return rank
     return None
 
@@ -176,10 +175,11 @@ def evaluate_questions(
     modes: Sequence[Mode] = MODES,
 ) -> Report:
     """Passage-level Hit@1/5/10 and MRR@10 of each mode, and the reader's: sentence@1
-    (the lead sentence holds the answer and comes from the answering article or one of
-    its copies), coverage (answer words are shown at all), precision (shown words are the
-    answer, by :func:`words_match`, from the answering article) and answer@1 (right words
-    shown, over every question)."""
+    (the lead sentence holds the answer and comes from an answering article: the
+    question's, one judged to state the same answer (``also``), or a copy of either),
+    coverage (answer words are shown at all), precision (shown words are the answer, by
+    :func:`words_match`, from an answering article) and answer@1 (right words shown, over
+    every question)."""
     results = []
     for mode in modes:
         rows, times = [], []
@@ -188,8 +188,8 @@ def evaluate_questions(
             times.append(ms)
             rank = answer_rank(hits, q)
             lead = answer(retriever, q.question, k=5, filters=Filters(mode), min_relevance=0.0)
-            named = lead.best is not None and (q.article == lead.best[0].article_id
-                                               or q.article in lead.best[0].also_in)
+            named = lead.best is not None and q.names(lead.best[0].article_id,
+                                                      lead.best[0].also_in)
             rows.append({
                 "Hit@1": float(rank is not None and rank <= 1),
                 "Hit@5": float(rank is not None and rank <= 5),

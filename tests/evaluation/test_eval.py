@@ -87,6 +87,24 @@ def test_question_file_gives_passage_hits(tmp_path: Path, fake) -> None:
     assert m["Hit@1"] == pytest.approx(2 / 3) and m["Hit@10"] == pytest.approx(2 / 3)
 
 
+def test_an_answer_from_another_article_counts_only_where_it_was_judged_to(
+        tmp_path: Path, fake) -> None:
+    """BBC news reports a fact twice; a lead from the other report is right only when the
+    question's ``also`` names that article."""
+    collection = load_collection(beir_folder(tmp_path))
+    target = collection_index(collection, Settings(), index_dir=tmp_path / "ix", embedder=fake)
+    retriever = Retriever.load(target, embedder=fake)
+    asked = {"question": "who scored the late header in the cup final?",
+             "article": "corpus.jsonl#D3", "answer": "late header"}
+    (tmp_path / "q.jsonl").write_text(
+        json.dumps(asked) + "\n" + json.dumps({**asked, "also": ["corpus.jsonl#D2"]}) + "\n")
+    plain, judged = load_questions(tmp_path / "q.jsonl")
+    assert judged.also == ("corpus.jsonl#D2",) and plain.also == ()
+    for question, right in ((plain, 0.0), (judged, 1.0)):
+        m = evaluate_questions(retriever, [question], "q.jsonl", ["bm25"]).results[0].metrics
+        assert (m["Hit@1"], m["sentence@1"]) == (right, right)
+
+
 def test_index_of_another_corpus_is_refused(tmp_path: Path, fake, corpus: Path,
                                             settings: Settings) -> None:
     from qa import build_index
