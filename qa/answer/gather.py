@@ -16,7 +16,8 @@ from .speakers import QuoteHit, quotes_of
 
 def gather(retriever: Retriever, snap: Snapshot, plan: Plan) -> tuple[list[Hit], str | None]:
     """The hits for ``plan`` from ``snap``, and what was understood of the question
-    (saying so when the period held nothing and any date was searched instead)."""
+    (saying so when the period held nothing and any date was searched instead, and when
+    undated articles, which a period keeps, are among the hits)."""
     intent, filters, settings = plan.intent, plan.filters, retriever.settings
     understood = plan.understood
     hits = retriever.search(intent.text, plan.pool, filters=filters, snapshot=snap)
@@ -30,6 +31,8 @@ def gather(retriever: Retriever, snap: Snapshot, plan: Plan) -> tuple[list[Hit],
         hits = retriever.search(intent.text, plan.k, filters=filters.with_(about=None),
                                 snapshot=snap)
         understood = f"{understood}: none found, so articles of any date"
+    elif filters.about and any(not h.date for h in hits):
+        understood = f"{understood}, and undated ones"
     return hits, understood
 
 

@@ -31,14 +31,17 @@ def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list
 
 def published_first(hits: list[Hit], first: str | None, last: str | None, *,
                     per_article: int | None = None) -> list[Hit]:
-    """The hits published in ``first..last`` before those that only name a date in it
-    (an article of July recalling "on 11 June"), each group in score order; with
-    ``per_article``, at most that many passages of one article lead the published group
-    (see :func:`spread`)."""
-    published = [h for h in hits if published_in(h, first, last)]
+    """The hits published in ``first..last`` (or undated: they may be) before those that
+    only name a date in it (an article of July recalling "on 11 June"), each group in
+    score order; with ``per_article``, at most that many passages of one article lead the
+    first group (see :func:`spread`)."""
+    def of_period(hit: Hit) -> bool:
+        return not hit.date or published_in(hit, first, last)
+
+    published = [h for h in hits if of_period(h)]
     if per_article is not None:
         published = spread(published, per_article)
-    return published + [h for h in hits if not published_in(h, first, last)]
+    return published + [h for h in hits if not of_period(h)]
 
 
 def published_in(hit: Hit, first: str | None, last: str | None) -> bool:

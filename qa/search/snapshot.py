@@ -104,10 +104,12 @@ class Snapshot:
         return mask
 
     def _about(self, first: str | None, last: str | None) -> np.ndarray:
-        """Passages published in ``first..last`` or naming a date that overlaps it."""
+        """Passages published in ``first..last``, naming a date that overlaps it, or of an
+        undated article: it may be of the period, and competes on relevance (a question's
+        time words are not the user's filter; the since/until filters stay strict)."""
         lo = int(first.replace("-", "")) if first else 0
         hi = int(last.replace("-", "")) if last else 99999999
-        mask = (self.days >= lo) & (self.days <= hi) & (self.days > 0)
+        mask = ((self.days >= lo) & (self.days <= hi)) | (self.days == 0)
         overlapping = (self.named_last >= lo) & (self.named_first <= hi)
         mask[self.named_at[overlapping]] = True
         return mask

@@ -189,8 +189,33 @@ def test_a_period_shows_its_other_articles_before_one_articles_third_passage() -
             hit("long", "1963-11-08", 0.85), hit("other", "1963-11-15", 0.8),
             hit("undated", None, 0.7), hit("other", "1963-11-15", 0.6)]
     ordered = published_first(hits, "1963-11-01", "1963-11-30", per_article=2)
-    # Two passages of the long article, then the period's other article, then the long
-    # article's remaining passages; passages only naming the period come last.
-    assert [h.score for h in ordered] == [0.99, 0.95, 0.8, 0.6, 0.9, 0.85, 0.94, 0.7]
+    # Two passages of the long article, then the period's other article and the undated
+    # one (it may be of the period), then the long article's remaining passages; passages
+    # only naming the period come last.
+    assert [h.score for h in ordered] == [0.99, 0.95, 0.8, 0.7, 0.6, 0.9, 0.85, 0.94]
     plain = published_first(hits, "1963-11-01", "1963-11-30")  # no limit: score order
-    assert [h.score for h in plain] == [0.99, 0.95, 0.9, 0.85, 0.8, 0.6, 0.94, 0.7]
+    assert [h.score for h in plain] == [0.99, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.94]
+
+
+def test_time_words_keep_undated_articles_where_the_answer_may_be(
+        real_embedder, tmp_path: Path) -> None:
+    """Files without a date (the BBC set has none) are not dropped by a question's "this
+    year": only the sample article is dated this year, and it does not answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "britannia.txt").write_text(
+        "Britannia members to share windfall\n\nBritannia Building Society customers will "
+        "share this year's profit payout of 42m pounds. To qualify, members must have held "
+        "their accounts for two years by 31 December 2004, the society said.")
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus)
+    build_index(corpus, settings=settings, embedder=real_embedder)
+    retriever = Retriever.load(settings=settings, embedder=real_embedder)
+    result = answer(retriever, "By what date must Britannia customers have held their "
+                    "accounts to qualify for this year's payout?", as_of="2026-12-04")
+    assert result.understood == "Articles from 1 January to 4 December 2026, and undated ones"
+    assert result.hits[0].article_id == "britannia.txt"
+    assert "31 December 2004" in result.sentence
+    # A question only about a period still needs an article published in it.
+    assert not answer(retriever, "What happened in February 2005?",
+                      as_of="2026-12-04").relevant
