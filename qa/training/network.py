@@ -45,6 +45,47 @@ def build(base_dir: Path | None = None):
     return ReaderNet(bundled_bert(base_dir, attention="sdpa"))
 
 
+def from_onnx(graph: Path, base_dir: Path | None = None):
+    """A reader network holding the weights of a shipped int8 graph (``export_onnx``'s),
+    dequantised: a later training stage can start from what ships, as the training runs'
+    own checkpoints are not kept. The word embeddings are the base model's, as in the graph.
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    net = build(base_dir)
+    model = onnx.load(str(graph))
+    stored = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+
+    def dequantised(name: str):
+        q, scale, zero = (stored[f"{name}_{k}"] for k in ("quantized", "scale", "zero_point"))
+        return (q.astype("float32") - zero.astype("float32")) * scale  # per column, or whole
+
+    weights: dict[str, object] = {k: v for k, v in stored.items() if k.startswith("net.")
+                                  and not k.endswith(("_quantized", "_scale", "_zero_point"))}
+    for part in ("position_embeddings", "token_type_embeddings"):
+        weights[f"net.bert.embeddings.{part}.weight"] = dequantised(
+            f"net.bert.embeddings.{part}.weight")
+    for node in model.graph.node:
+        if node.op_type == "QAttention":  # one [hidden, 3 * hidden] matrix: query, key, value
+            layer = int(node.name.split("_")[1])
+            w = dequantised(node.input[1].removesuffix("_quantized"))
+            b = stored[node.input[2]]
+            for k, part in enumerate(("query", "key", "value")):
+                cols = slice(k * w.shape[0], (k + 1) * w.shape[0])
+                prefix = f"net.bert.encoder.layer.{layer}.attention.self.{part}"
+                weights[f"{prefix}.weight"], weights[f"{prefix}.bias"] = w[:, cols].T, b[cols]
+        elif node.op_type == "MatMulInteger":  # named for its module: /span/MatMul_quant
+            module = node.name.rsplit("/", 1)[0].strip("/").replace("/", ".")
+            weights[f"net.{module}.weight"] = dequantised(
+                node.input[1].removesuffix("_quantized")).T
+    state = {k.removeprefix("net."): torch.from_numpy(v.copy()) for k, v in weights.items()}
+    state[FROZEN] = net.state_dict()[FROZEN]
+    net.load_state_dict(state, strict=True)
+    return net
+
+
 def export_onnx(net, target: Path, work: Path) -> None:
     """``net`` as an int8 (dynamically quantised) ONNX graph at ``target``: inputs
     ``INPUTS`` (word embeddings [n, length, 384], mask and token types [n, length]),

@@ -44,7 +44,7 @@ from qa.answer import reader_model as net_
 from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file, stay_offline
 from qa.ingest.split import sentence_spans
 
-from . import card, data, network
+from . import card, data, network, news
 
 log = logging.getLogger("qa.training.reader")
 
@@ -78,13 +78,27 @@ def hard_negatives(corpus: data.Corpus, questions: tuple[data.Question, ...], de
     return same, other
 
 
-def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[list[Example]]:
+def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args,
+                   news_questions: tuple[news.NewsQuestion, ...] = ()) -> list[list[Example]]:
     """The epoch's batches, fixed by (seed, epoch): examples shuffled, then grouped by
-    length within windows of 50 batches so that batches carry little padding."""
+    length within windows of 50 batches so that batches carry little padding. With
+    ``news_questions`` (a news stage), each is read with an answering passage and two of
+    its search's passages without the answer, and SQuAD is replayed beside them:
+    ``args.squad_mix`` of its questions per news question, drawn afresh each epoch."""
     rng = random.Random(f"{args.seed}:{epoch}")
     same, other = negatives
     examples = []
-    for n, q in enumerate(corpus.train):
+    chosen = range(len(corpus.train))
+    if news_questions:
+        chosen = sorted(rng.sample(chosen, min(len(chosen),
+                                               args.squad_mix * len(news_questions))))
+        for nq in news_questions:
+            passage, span = rng.choice(nq.positives)
+            examples.append(Example(nq.question, passage, span))
+            examples += [Example(nq.question, p, None)
+                         for p in rng.sample(nq.negatives, min(2, len(nq.negatives)))]
+    for n in chosen:
+        q = corpus.train[n]
         examples.append(Example(q.question, corpus.paragraphs[q.paragraph], q.span))
         if same[n]:
             pick = rng.choice(same[n][: args.hard])
@@ -100,6 +114,14 @@ def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[lis
         batches += [chunk[b : b + args.batch] for b in range(0, len(chunk), args.batch)]
     rng.shuffle(batches)
     return batches
+
+
+def fixed_length(batches: list, steps: int) -> list:
+    """``batches`` cut, or wrapped round, to ``steps``. Epochs draw their negatives afresh,
+    so their lengths differ by a batch or two; holding each to the first epoch's length
+    fixes the step every batch falls on, so a run resumes where it stopped (a shorter
+    epoch once left its last steps with no batch, and the run waited forever)."""
+    return (batches * (steps // max(1, len(batches)) + 1))[:steps]
 
 
 def span_targets(pairs: net_.Pairs, batch: list[Example]) -> tuple[list[int], list[int]]:
@@ -156,11 +178,19 @@ def train(args) -> Path:
     negatives = hard_negatives(corpus, corpus.train)
     log.info("%d training questions, %d validation questions (held-out articles)",
              len(corpus.train), len(corpus.valid))
-    net = network.build(base)
+    news_questions = tuple(news.load(Path(args.news_index))) if args.news_index else ()
+    if news_questions:
+        log.info("%d news tuning questions, read against %s", len(news_questions),
+                 args.news_index)
+    # A stage may start from the shipped int8 graph (dequantised) or another run's weights.
+    net = (network.from_onnx(Path(args.init), base) if args.init.endswith(".onnx")
+           else network.build(base))
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = len(epoch_examples(corpus, negatives, 0, args))
+    examples = partial(epoch_examples, corpus, negatives, args=args,
+                       news_questions=news_questions)
+    steps_per_epoch = len(examples(0))
     total = steps_per_epoch * args.epochs
     step = 0
     checkpoint = run / "checkpoint.pt"
@@ -174,7 +204,7 @@ def train(args) -> Path:
         step = state["step"]
         torch.set_rng_state(state["torch_rng"])
         log.info("resumed at step %d of %d", step, total)
-    elif args.init:  # a new run from another's weights: its own optimiser and schedule
+    elif args.init and not args.init.endswith(".onnx"):  # its own optimiser and schedule
         net.load_state_dict(torch.load(args.init, weights_only=False)["model"])
         log.info("started from the weights of %s", args.init)
     started = last = time.monotonic()
@@ -184,7 +214,7 @@ def train(args) -> Path:
     net.train()
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
-        for batch in epoch_examples(corpus, negatives, epoch, args)[offset:]:
+        for batch in fixed_length(examples(epoch), steps_per_epoch)[offset:]:
             pairs = net_.encode(tokenizer, [e.question for e in batch],
                                 [e.passage for e in batch])
             starts, ends = map(torch.tensor, span_targets(pairs, batch))
@@ -239,6 +269,9 @@ def _run_args(args) -> dict:
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
     if args.init:
         run["init"] = str(Path(args.init).resolve())
+    if args.news_index:
+        run["news_index"] = str(Path(args.news_index).resolve())
+        run["squad_mix"] = args.squad_mix
     return run
 
 
@@ -362,6 +395,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--init", default="",
                         help="start a new run from this checkpoint's weights (a second stage)")
+    parser.add_argument("--news-index", default="",
+                        help="an index of BBC news + the sample article (qa index): train on "
+                        "the tuning halves of benchmarks/questions as well (qa.training.news)")
+    parser.add_argument("--squad-mix", type=int, default=2,
+                        help="with --news-index: SQuAD questions replayed per news question")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads for torch (0: its default, one per core)")
