@@ -31,17 +31,19 @@ def naming_all(hits: list[Hit], surnames: tuple[str, ...], share: float) -> list
 
 def published_first(hits: list[Hit], first: str | None, last: str | None, *,
                     per_article: int | None = None) -> list[Hit]:
-    """The hits published in ``first..last`` (or undated: they may be) before those that
-    only name a date in it (an article of July recalling "on 11 June"), each group in
-    score order; with ``per_article``, at most that many passages of one article lead the
-    first group (see :func:`spread`)."""
-    def of_period(hit: Hit) -> bool:
-        return not hit.date or published_in(hit, first, last)
-
-    published = [h for h in hits if of_period(h)]
+    """The hits published in ``first..last`` before those that only name a date in it
+    (an article of July recalling "on 11 June"), each group in score order; with
+    ``per_article``, at most that many passages of one article lead the published group
+    (see :func:`spread`). Undated hits (they may be of the period) lead where they score
+    above every dated hit, and follow all of them otherwise."""
+    dated = [h for h in hits if h.date]
+    top = max((h.score for h in dated), default=float("-inf"))
+    published = [h for h in dated if published_in(h, first, last)]
     if per_article is not None:
         published = spread(published, per_article)
-    return published + [h for h in hits if not of_period(h)]
+    return ([h for h in hits if not h.date and h.score > top] + published
+            + [h for h in dated if not published_in(h, first, last)]
+            + [h for h in hits if not h.date and h.score <= top])
 
 
 def published_in(hit: Hit, first: str | None, last: str | None) -> bool:

@@ -105,8 +105,8 @@ class Snapshot:
 
     def _about(self, first: str | None, last: str | None) -> np.ndarray:
         """Passages published in ``first..last``, naming a date that overlaps it, or of an
-        undated article: it may be of the period, and competes on relevance (a question's
-        time words are not the user's filter; the since/until filters stay strict)."""
+        undated article, which may be of the period (a question's time words are not the
+        user's filter: the since/until filters stay strict; see ``published_first``)."""
         lo = int(first.replace("-", "")) if first else 0
         hi = int(last.replace("-", "")) if last else 99999999
         mask = ((self.days >= lo) & (self.days <= hi)) | (self.days == 0)

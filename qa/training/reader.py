@@ -17,6 +17,14 @@ the run at a step without changing the learning-rate schedule). Validation
 ``<run>/curve.jsonl``. ``--export`` writes the shipped weights and their figures into
 ``qa/models/reader/``. Nothing here runs at install, at test or at question time.
 
+A further stage starts from what ships: ``--init qa/models/reader/reader.onnx`` reads the
+shipped int8 graph back into the network, dequantised (held-out SQuAD 0.855 / EM 0.5725 /
+F1 0.683 in fp32, against 0.86 / 0.5625 / 0.6846 for the int8 graph), so the runs' own
+checkpoints, which a session does not keep, are not needed to go on. A news stage on the
+126 tuning questions of ``benchmarks/questions`` (code at commit dc2b708) was measured and
+not kept: no gain on the tuning-extra questions it never saw, and held-out SQuAD fell
+(docs/quality.md).
+
 bf16 autocast is on unless ``--no-bf16``: on a CPU without native bf16 (``lscpu`` lists
 no ``avx512_bf16`` or ``amx_bf16``) PyTorch emulates it, and a step took 6 s there
 against 2.3 s in fp32 (2026-12-04, batch 16): pass ``--no-bf16`` on such a machine. A
@@ -44,7 +52,7 @@ from qa.answer import reader_model as net_
 from qa.embed.model import BUNDLED_SHA256, bundled_model_dir, sha256_file, stay_offline
 from qa.ingest.split import sentence_spans
 
-from . import card, data, network, news
+from . import card, data, network
 
 log = logging.getLogger("qa.training.reader")
 
@@ -78,27 +86,13 @@ def hard_negatives(corpus: data.Corpus, questions: tuple[data.Question, ...], de
     return same, other
 
 
-def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args,
-                   news_questions: tuple[news.NewsQuestion, ...] = ()) -> list[list[Example]]:
+def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[list[Example]]:
     """The epoch's batches, fixed by (seed, epoch): examples shuffled, then grouped by
-    length within windows of 50 batches so that batches carry little padding. With
-    ``news_questions`` (a news stage), each is read with an answering passage and two of
-    its search's passages without the answer, and SQuAD is replayed beside them:
-    ``args.squad_mix`` of its questions per news question, drawn afresh each epoch."""
+    length within windows of 50 batches so that batches carry little padding."""
     rng = random.Random(f"{args.seed}:{epoch}")
     same, other = negatives
     examples = []
-    chosen = range(len(corpus.train))
-    if news_questions:
-        chosen = sorted(rng.sample(chosen, min(len(chosen),
-                                               args.squad_mix * len(news_questions))))
-        for nq in news_questions:
-            passage, span = rng.choice(nq.positives)
-            examples.append(Example(nq.question, passage, span))
-            examples += [Example(nq.question, p, None)
-                         for p in rng.sample(nq.negatives, min(2, len(nq.negatives)))]
-    for n in chosen:
-        q = corpus.train[n]
+    for n, q in enumerate(corpus.train):
         examples.append(Example(q.question, corpus.paragraphs[q.paragraph], q.span))
         if same[n]:
             pick = rng.choice(same[n][: args.hard])
@@ -178,18 +172,13 @@ def train(args) -> Path:
     negatives = hard_negatives(corpus, corpus.train)
     log.info("%d training questions, %d validation questions (held-out articles)",
              len(corpus.train), len(corpus.valid))
-    news_questions = tuple(news.load(Path(args.news_index))) if args.news_index else ()
-    if news_questions:
-        log.info("%d news tuning questions, read against %s", len(news_questions),
-                 args.news_index)
     # A stage may start from the shipped int8 graph (dequantised) or another run's weights.
     net = (network.from_onnx(Path(args.init), base) if args.init.endswith(".onnx")
            else network.build(base))
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    examples = partial(epoch_examples, corpus, negatives, args=args,
-                       news_questions=news_questions)
+    examples = partial(epoch_examples, corpus, negatives, args=args)
     steps_per_epoch = len(examples(0))
     total = steps_per_epoch * args.epochs
     step = 0
@@ -269,9 +258,8 @@ def _run_args(args) -> dict:
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
     if args.init:
         run["init"] = str(Path(args.init).resolve())
-    if args.news_index:
-        run["news_index"] = str(Path(args.news_index).resolve())
-        run["squad_mix"] = args.squad_mix
+    if args.init.endswith(".onnx"):  # export overwrites it: keep which graph it was
+        run["init_sha256"] = sha256_file(Path(args.init))
     return run
 
 
@@ -364,11 +352,16 @@ def export(args) -> None:
     if init := state["args"].get("init"):  # a second stage: name the first
         run_args = state["args"]
         first = os.path.relpath(init)
-        before = torch.load(init, weights_only=False)["args"]
-        command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
-                   f"{os.path.dirname(first)} --lr {before['lr']} --seed {before['seed']}`"
-                   f", then `{command} --run {os.path.relpath(args.run)} --init {first} --lr "
-                   f"{run_args['lr']} --seed {run_args['seed']}")
+        if init.endswith(".onnx"):  # from a shipped graph: the card it had says how
+            command = (f"{command} --run {os.path.relpath(args.run)} --init {first} --lr "
+                       f"{run_args['lr']} --seed {run_args['seed']}`, from the graph of "
+                       f"sha256 `{run_args['init_sha256']}")
+        else:
+            before = torch.load(init, weights_only=False)["args"]
+            command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
+                       f"{os.path.dirname(first)} --lr {before['lr']} --seed {before['seed']}`"
+                       f", then `{command} --run {os.path.relpath(args.run)} --init {first} "
+                       f"--lr {run_args['lr']} --seed {run_args['seed']}")
     (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
              sha, figures)
@@ -395,11 +388,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--init", default="",
                         help="start a new run from this checkpoint's weights (a second stage)")
-    parser.add_argument("--news-index", default="",
-                        help="an index of BBC news + the sample article (qa index): train on "
-                        "the tuning halves of benchmarks/questions as well (qa.training.news)")
-    parser.add_argument("--squad-mix", type=int, default=2,
-                        help="with --news-index: SQuAD questions replayed per news question")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads for torch (0: its default, one per core)")

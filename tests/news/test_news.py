@@ -189,12 +189,15 @@ def test_a_period_shows_its_other_articles_before_one_articles_third_passage() -
             hit("long", "1963-11-08", 0.85), hit("other", "1963-11-15", 0.8),
             hit("undated", None, 0.7), hit("other", "1963-11-15", 0.6)]
     ordered = published_first(hits, "1963-11-01", "1963-11-30", per_article=2)
-    # Two passages of the long article, then the period's other article and the undated
-    # one (it may be of the period), then the long article's remaining passages; passages
-    # only naming the period come last.
-    assert [h.score for h in ordered] == [0.99, 0.95, 0.8, 0.7, 0.6, 0.9, 0.85, 0.94]
+    # Two passages of the long article, then the period's other article, then the long
+    # article's remaining passages; passages only naming the period come next, and the
+    # undated one, scoring below the dated ones, last.
+    assert [h.score for h in ordered] == [0.99, 0.95, 0.8, 0.6, 0.9, 0.85, 0.94, 0.7]
     plain = published_first(hits, "1963-11-01", "1963-11-30")  # no limit: score order
-    assert [h.score for h in plain] == [0.99, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.94]
+    assert [h.score for h in plain] == [0.99, 0.95, 0.9, 0.85, 0.8, 0.6, 0.94, 0.7]
+    # An undated passage scoring above every dated one may be of the period: it leads.
+    first = published_first([hit("undated", None, 1.2), *hits], "1963-11-01", "1963-11-30")
+    assert [h.score for h in first][:2] == [1.2, 0.99] and first[-1].score == 0.7
 
 
 def test_time_words_keep_undated_articles_where_the_answer_may_be(
