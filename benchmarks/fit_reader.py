@@ -22,7 +22,6 @@ here: `qa eval --questions FILE --split report` measures the result.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shutil
 import sys
@@ -39,6 +38,7 @@ from qa import Retriever, Settings, build_index  # noqa: E402
 from qa.answer import reader_model  # noqa: E402
 from qa.answer.reader import MISFIT, SIGNALS, sentences  # noqa: E402
 from qa.embed import sha256_file  # noqa: E402
+from qa.evaluation.data import Question, load_questions  # noqa: E402
 from qa.evaluation.measure import words_match  # noqa: E402
 
 SAMPLE = HERE.parent / "corpus" / "2026-01-30-jaishankar-gor.txt"
@@ -55,36 +55,33 @@ def index(folder: Path) -> Retriever:
     return Retriever.load(settings=settings)
 
 
-def tuning_questions() -> list[dict]:
-    rows = [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+def tuning_questions() -> list[Question]:
+    rows = load_questions(DEV_QUESTIONS)
     for name in ("answers.jsonl", "tuning-extra.jsonl", "reader.jsonl"):
-        rows += [q for line in (QUESTIONS / name).read_text().splitlines() if line.strip()
-                 if (q := json.loads(line))["split"] == "tune"]
+        rows += load_questions(QUESTIONS / name, "tune")
     return rows
 
 
-def describe(retriever: Retriever, model, asked: list[dict]) -> list[dict]:
+def describe(retriever: Retriever, model, asked: list[Question]) -> list[dict]:
     """Per question: every candidate's signals, whether it answers, whether its words do."""
     out = []
     snap = retriever.snapshot
     for q in asked:
-        hits = retriever.search(q["question"], 5)
-        vector = retriever.embedder.embed_query(q["question"])
+        hits = retriever.search(q.question, 5)
+        vector = retriever.embedder.embed_query(q.question)
         cosines = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits])) @ vector
-        found = sentences(q["question"], [h.text for h in hits], [h.start for h in hits],
+        found = sentences(q.question, [h.text for h in hits], [h.start for h in hits],
                           cosines.tolist(), snap.lexical, model, retriever.settings.read_passages)
         if not found:
             continue
-        answering = {q["article"], *q.get("also", ())}  # the question's and judged others
-        named = [bool({hits[c.hit].article_id, *hits[c.hit].also_in} & answering)
-                 for c in found]
+        named = [q.names(hits[c.hit].article_id, hits[c.hit].also_in) for c in found]
         text = [hits[c.hit].text for c in found]
         out.append({
             "x": np.stack([c.signals for c in found]),
-            "y": np.array([n and q["answer"] in t[c.start:c.end]
+            "y": np.array([n and q.answer in t[c.start:c.end]
                            for n, t, c in zip(named, text, found)], dtype=bool),
             "words_right": np.array([n and c.words is not None and words_match(
-                t[c.words[0]:c.words[1]], q["answer"]) for n, t, c in zip(named, text, found)]),
+                t[c.words[0]:c.words[1]], q.answer) for n, t, c in zip(named, text, found)]),
             # Words that cannot be what was asked ("10.8%" for "how many") are never shown.
             "words_p": np.array([0.0 if c.signals[MISFIT] else c.words_probability
                                  for c in found]),

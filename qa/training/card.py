@@ -30,7 +30,7 @@ that share its words most (TF-IDF) of the same article and, for half, of another
 {data_hashes}
 
 **Training.** `{command}` at commit `{commit}`; seed {seed}, AdamW lr {lr}, batch {batch},
-linear warm-up {warmup} then decay over {scheduled} steps (1 epoch), run in chunks that
+linear warm-up {warmup} then decay over {scheduled} steps ({epochs}), run in chunks that
 each resume from the last checkpoint; {stopped}; {precision}. Then
 `python -m qa.training.reader --export` wrote this file and card.
 
@@ -64,6 +64,7 @@ def render(meta: dict, size_bytes: int, command: str) -> str:
         command=command, commit=meta["commit"], seed=training["seed"], lr=training["lr"],
         batch=training["batch"], warmup=training["warmup"], scheduled=meta["scheduled_steps"],
         stopped=_stopped(meta),
+        epochs=f"{training['epochs']} epoch" + ("s" if training["epochs"] > 1 else ""),
         precision="bf16 autocast" if training.get("bf16", True) else "fp32",
         questions=meta["validation"]["questions"], sentence=meta["validation"]["sentence@1"],
         em=meta["validation"]["em"], f1=meta["validation"]["f1"],

@@ -172,9 +172,12 @@ def train(args) -> Path:
     negatives = hard_negatives(corpus, corpus.train)
     log.info("%d training questions, %d validation questions (held-out articles)",
              len(corpus.train), len(corpus.valid))
+    checkpoint = run / "checkpoint.pt"
+    resuming = checkpoint.is_file()
+    run_args = _run_args(args)
     # A stage may start from the shipped int8 graph (dequantised) or another run's weights.
-    net = (network.from_onnx(Path(args.init), base) if args.init.endswith(".onnx")
-           else network.build(base))
+    net = (network.from_onnx(Path(args.init), base)
+           if args.init.endswith(".onnx") and not resuming else network.build(base))
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
@@ -182,10 +185,9 @@ def train(args) -> Path:
     steps_per_epoch = len(examples(0))
     total = steps_per_epoch * args.epochs
     step = 0
-    checkpoint = run / "checkpoint.pt"
-    if checkpoint.is_file():
+    if resuming:
         state = torch.load(checkpoint, weights_only=False)
-        if state["args"] != _run_args(args):
+        if state["args"] != run_args:
             raise SystemExit(f"{checkpoint} was made with other arguments: {state['args']} - "
                              "use another --run folder")
         net.load_state_dict(state["model"])
@@ -236,7 +238,7 @@ def train(args) -> Path:
             if step % args.checkpoint_every == 0 or done or out_of_time:
                 _atomic_save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
                               "step": step, "torch_rng": torch.get_rng_state(),
-                              "args": _run_args(args)}, checkpoint)
+                              "args": run_args}, checkpoint)
             if step % args.eval_every == 0 or done:
                 figures = {"step": step, "epoch": round(step / steps_per_epoch, 3),
                            **validate(partial(read_passages, net, tokenizer), corpus, args)}
