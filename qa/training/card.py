@@ -29,10 +29,13 @@ that share its words most (TF-IDF) of the same article and, for half, of another
 (target: no answer). SelQA is not used. File checksums:
 {data_hashes}
 
-**Training.** `{command}` at commit `{commit}`; seed {seed}, AdamW lr {lr}, batch {batch},
-linear warm-up {warmup} then decay over {scheduled} steps ({epochs}), run in chunks that
-each resume from the last checkpoint; {stopped}; {precision}. Then
-`python -m qa.training.reader --export` wrote this file and card.
+**Training.** In stages, each starting from the weights of the one before:
+{stages}
+
+The last stage: seed {seed}, AdamW lr {lr}, batch {batch}, linear warm-up {warmup} then decay
+over {scheduled} steps ({epochs}), run in chunks that each resume from the last checkpoint;
+{stopped}; {precision}. Then `python -m qa.training.reader --export --run {run}` wrote
+this file and card.
 
 **Validation (held-out SQuAD articles, the shipped int8 file).** {questions} questions,
 each read with its own paragraph and the two paragraphs of its article that share its
@@ -54,17 +57,23 @@ verdict also uses the passage's cosine (`Settings.min_relevance`).
 """
 
 
-def render(meta: dict, size_bytes: int, command: str) -> str:
-    training = meta["training"]
+def render(meta: dict, size_bytes: int) -> str:
+    training, stages = meta["training"], meta["stages"]
+    epochs = meta["scheduled_steps"] / meta["steps_per_epoch"]
     return TEMPLATE.format(
         base_sha256=meta["base_sha256"], max_length=meta["max_length"],
         size_mb=size_bytes / 1e6, sha256=meta["sha256"], train=meta["questions"]["train"],
         valid=meta["questions"]["valid"],
         data_hashes="\n".join(f"- `{f}`: `{h}`" for f, h in meta["data_sha256"].items()),
-        command=command, commit=meta["commit"], seed=training["seed"], lr=training["lr"],
+        stages="\n".join(
+            f"{n}. `{s['command']}`" + (f" at commit `{s['commit']}`" if s.get("commit") else "")
+            for n, s in enumerate(stages, 1)),
+        run=stages[-1]["command"].split("--run ")[1].split()[0], seed=training["seed"],
+        lr=training["lr"],
         batch=training["batch"], warmup=training["warmup"], scheduled=meta["scheduled_steps"],
         stopped=_stopped(meta),
-        epochs=f"{training['epochs']} epoch" + ("s" if training["epochs"] > 1 else ""),
+        epochs=f"{epochs:.2f} epoch" if round(epochs) != epochs else
+        f"{epochs:.0f} epoch" + ("s" if epochs > 1 else ""),
         precision="bf16 autocast" if training.get("bf16", True) else "fp32",
         questions=meta["validation"]["questions"], sentence=meta["validation"]["sentence@1"],
         em=meta["validation"]["em"], f1=meta["validation"]["f1"],

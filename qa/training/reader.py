@@ -183,7 +183,7 @@ def train(args) -> Path:
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     examples = partial(epoch_examples, corpus, negatives, args=args)
     steps_per_epoch = len(examples(0))
-    total = steps_per_epoch * args.epochs
+    total = args.steps or steps_per_epoch * args.epochs
     step = 0
     if resuming:
         state = torch.load(checkpoint, weights_only=False)
@@ -255,7 +255,7 @@ def train(args) -> Path:
 
 
 def _run_args(args) -> dict:
-    keep = ("data", "epochs", "batch", "lr", "warmup", "hard", "other", "seed", "bf16")
+    keep = ("data", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed", "bf16")
     run = {k: getattr(args, k) for k in keep}
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
     if args.init:
@@ -344,42 +344,66 @@ def export(args) -> None:
                             check=False).stdout.strip()
     meta = {"sha256": sha, "base_sha256": BUNDLED_SHA256, "max_length": net_.MAX_LENGTH,
             "step": state["step"], "steps_per_epoch": steps_per_epoch,
-            "scheduled_steps": steps_per_epoch * state["args"]["epochs"],
+            "scheduled_steps": (state["args"].get("steps")
+                                or steps_per_epoch * state["args"]["epochs"]),
             "training": state["args"], "commit": commit, "validation": figures,
             "questions": {"train": len(corpus.train), "valid": len(corpus.valid)},
             "data_sha256": _data_hashes(Path(args.data))}
+    meta["stages"] = _stages(state["args"], target, args.run, commit)
     (target / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
-    command = ("python -m qa.training.reader --data ../shared/data/qa-train"
-               + (f" --stop-at {state['step']}" if state["step"] < meta["scheduled_steps"] else ""))
-    if init := state["args"].get("init"):  # a second stage: name the first
-        run_args = state["args"]
-        first = os.path.relpath(init)
-        if init.endswith(".onnx"):  # from a shipped graph: the card it had says how
-            command = (f"{command} --run {os.path.relpath(args.run)} --init {first} --lr "
-                       f"{run_args['lr']} --seed {run_args['seed']}`, from the graph of "
-                       f"sha256 `{run_args['init_sha256']}")
-        else:
-            before = torch.load(init, weights_only=False)["args"]
-            command = (f"python -m qa.training.reader --data ../shared/data/qa-train --run "
-                       f"{os.path.dirname(first)} --lr {before['lr']} --seed {before['seed']}`"
-                       f", then `{command} --run {os.path.relpath(args.run)} --init {first} "
-                       f"--lr {run_args['lr']} --seed {run_args['seed']}")
-    (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size, command))
+    (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
              sha, figures)
+
+
+def _command(run_args: dict, run: str) -> str:
+    """The command line that trains a run with ``run_args`` (flags left at their default
+    are not written)."""
+    parser = _parser()
+    words = ["python -m qa.training.reader --data ../shared/data/qa-train",
+             f"--run {os.path.relpath(run)}"]
+    for name in ("init", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed"):
+        value = run_args.get(name, parser.get_default(name))
+        if value != parser.get_default(name):
+            shown = os.path.relpath(value) if name == "init" else value
+            words.append(f"--{name} {shown}")
+    if not run_args.get("bf16", True):
+        words.append("--no-bf16")
+    return " ".join(words)
+
+
+def _stages(run_args: dict, target: Path, run: str, commit: str) -> list[dict]:
+    """How the exported weights were trained, first stage first: the stages of the graph
+    or checkpoint this run started from, then this run's command and commit."""
+    before: list[dict] = []
+    init = run_args.get("init", "")
+    if init.endswith(".onnx"):  # the shipped graph it started from, which export replaces
+        known = target / "training.json"
+        old = json.loads(known.read_text()) if known.is_file() else {}
+        if old.get("sha256") == run_args["init_sha256"]:
+            before = old.get("stages", [])
+        before = before or [{"command": f"(a graph of sha256 {run_args['init_sha256']})"}]
+    elif init:  # another run's checkpoint, trained at this commit
+        import torch
+
+        first = torch.load(init, weights_only=False)["args"]
+        before = [{"command": _command(first, os.path.dirname(init)), "commit": commit}]
+    return [*before, {"command": _command(run_args, run), "commit": commit}]
 
 
 def _data_hashes(root: Path) -> dict[str, str]:
     return {f: hashlib.sha256((root / f).read_bytes()).hexdigest() for f in data.SQUAD_FILES}
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa.training.reader",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="../shared/data/qa-train")
     parser.add_argument("--run", default="training/runs/reader",
                         help="checkpoint and curve folder (resumes from it)")
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=0,
+                        help="schedule length in steps, instead of --epochs (a shorter stage)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=6e-5)
     parser.add_argument("--warmup", type=float, default=0.05, help="share of steps")
@@ -405,7 +429,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="write the shipped weights from the run's checkpoint")
     parser.add_argument("--export-to", default=str(net_.MODEL_DIR),
                         help="where --export writes (default: the package's model folder)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         stream=sys.stdout)
     stay_offline()

@@ -32,13 +32,41 @@ def test_the_model_card_names_the_precision_the_weights_were_trained_in() -> Non
 
     recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
 
-    def training_paragraph(meta: dict) -> str:
-        text = card.render(meta, 11_000_000, "python -m qa.training.reader")
+    def training_paragraph(bf16: bool) -> str:
+        text = card.render({**recorded, "training": {**recorded["training"], "bf16": bf16}},
+                           11_000_000)
         return text.split("**Training.**")[1].split("**Validation")[0]
 
-    assert recorded["training"]["bf16"] and "bf16 autocast" in training_paragraph(recorded)
-    fp32 = training_paragraph({**recorded, "training": {**recorded["training"], "bf16": False}})
-    assert "fp32" in fp32 and "bf16" not in fp32
+    assert "bf16 autocast" in training_paragraph(True)
+    assert "fp32" in training_paragraph(False) and "bf16" not in training_paragraph(False)
+    shipped = (reader_model.MODEL_DIR / "MODEL_CARD.md").read_text()
+    assert ("fp32" if not recorded["training"]["bf16"] else "bf16 autocast") in shipped
+
+
+def test_a_stage_from_the_shipped_graph_keeps_the_stages_before_it_on_the_card(
+        tmp_path: Path) -> None:
+    from qa.training import card
+    from qa.training.reader import _stages
+
+    earlier = [{"command": "python -m qa.training.reader --run a --seed 13", "commit": "c1"}]
+    (tmp_path / "training.json").write_text(json.dumps({"sha256": "abc", "stages": earlier}))
+    run_args = {"init": str(tmp_path / "reader.onnx"), "init_sha256": "abc", "steps": 2000,
+                "lr": 2e-05, "seed": 15, "bf16": False, "epochs": 1, "batch": 16}
+    stages = _stages(run_args, tmp_path, "training/runs/stage3", "c2")
+    assert stages[0] == earlier[0] and len(stages) == 2
+    assert stages[1]["commit"] == "c2"
+    for flag in ("--run training/runs/stage3", "--steps 2000", "--lr 2e-05", "--seed 15",
+                 "--no-bf16", "reader.onnx"):
+        assert flag in stages[1]["command"]
+    assert "--epochs" not in stages[1]["command"] and "--batch" not in stages[1]["command"]
+    recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
+    text = card.render({**recorded, "stages": stages, "scheduled_steps": 2000,
+                        "steps_per_epoch": 3033}, 11_000_000)
+    assert "1. `python -m qa.training.reader --run a --seed 13` at commit `c1`" in text
+    assert "2. `python -m qa.training.reader" in text and "(0.66 epoch)" in text
+    # A graph whose record is not the one it started from is named by its checksum alone.
+    stages = _stages({**run_args, "init_sha256": "other"}, tmp_path, "r", "c2")
+    assert stages[0] == {"command": "(a graph of sha256 other)"}
 
 
 def test_altered_weights_are_refused_with_what_to_do(tmp_path: Path) -> None:
