@@ -4,11 +4,12 @@ SIGNAL_BIAS, MIN_WORDS_CONFIDENCE).
     .venv/bin/python benchmarks/fit_reader.py [--index DIR] [--weights DIR]
 
 Indexes BBC news + the sample article with the real model (into DIR, reused by later
-runs), retrieves the top 5 passages for every *tuning* question (the 15 dev questions,
-the tuning halves of benchmarks/questions/answers.jsonl and reader.jsonl, and
-tuning-extra.jsonl) and reads them as the product does (the network reads the first
-``Settings.read_passages``) with the trained reader (``--weights``: a folder with
-another ``reader.onnx``, e.g. from ``python -m qa.training.reader --export-to``).
+runs), answers every *tuning* question (the 15 dev questions, the tuning halves of
+benchmarks/questions/answers.jsonl and reader.jsonl, and tuning-extra.jsonl) as the
+product does (its top 5 hits, time words and speakers included) and reads them (the
+network reads the first ``Settings.read_passages``) with the trained reader
+(``--weights``: a folder with another ``reader.onnx``, e.g. from ``python -m
+qa.training.reader --export-to``).
 A sentence is positive when it comes from the answering article and holds the answer.
 
 It prints, on 5-fold cross-validation over questions, sentence@1 of each signal alone and
@@ -35,11 +36,12 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import BBC, DEV_QUESTIONS, require  # noqa: E402
 
 from qa import Retriever, Settings, build_index  # noqa: E402
-from qa.answer import reader_model  # noqa: E402
+from qa.answer import answer, reader_model  # noqa: E402
 from qa.answer.reader import MISFIT, SIGNALS, sentences  # noqa: E402
 from qa.embed import sha256_file  # noqa: E402
 from qa.evaluation.data import Question, load_questions  # noqa: E402
 from qa.evaluation.measure import words_match  # noqa: E402
+from qa.search.filters import Filters  # noqa: E402
 
 SAMPLE = HERE.parent / "corpus" / "2026-01-30-jaishankar-gor.txt"
 QUESTIONS = HERE / "questions"
@@ -67,7 +69,9 @@ def describe(retriever: Retriever, model, asked: list[Question]) -> list[dict]:
     out = []
     snap = retriever.snapshot
     for q in asked:
-        hits = retriever.search(q.question, 5)
+        # The hits the product reads (time words, speakers), as qa eval measures them.
+        hits = answer(retriever, q.question, k=5, filters=Filters("hybrid"),
+                      min_relevance=0.0).hits
         vector = retriever.embedder.embed_query(q.question)
         cosines = snap.vectors.reconstruct_batch(np.array([h.passage_id for h in hits])) @ vector
         found = sentences(q.question, [h.text for h in hits], [h.start for h in hits],
