@@ -68,8 +68,7 @@ def render(meta: dict, size_bytes: int) -> str:
         stages="\n".join(
             f"{n}. `{s['command']}`" + (f" at commit `{s['commit']}`" if s.get("commit") else "")
             for n, s in enumerate(stages, 1)),
-        run=stages[-1]["command"].split("--run ")[1].split()[0], seed=training["seed"],
-        lr=training["lr"],
+        run=stages[-1]["run"], seed=training["seed"], lr=training["lr"],
         batch=training["batch"], warmup=training["warmup"], scheduled=meta["scheduled_steps"],
         stopped=_stopped(meta),
         epochs=f"{epochs:.2f} epoch" if round(epochs) != epochs else
@@ -85,5 +84,5 @@ def _stopped(meta: dict) -> str:
     epochs = step / meta["steps_per_epoch"]
     if step >= scheduled:
         return f"all {step} steps ({epochs:.2f} epoch) were run"
-    return (f"stopped at step {step} ({epochs:.2f} epoch) for time on a 2-core CPU (resuming the "
-            "same command without `--stop-at` continues the schedule)")
+    return (f"stopped at step {step} ({epochs:.2f} epoch) for time on a 2-core CPU (the same "
+            "command without `--stop-at` continues the schedule)")

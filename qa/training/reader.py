@@ -349,16 +349,17 @@ def export(args) -> None:
             "training": state["args"], "commit": commit, "validation": figures,
             "questions": {"train": len(corpus.train), "valid": len(corpus.valid)},
             "data_sha256": _data_hashes(Path(args.data))}
-    meta["stages"] = _stages(state["args"], target, args.run, commit)
+    stop_at = state["step"] if state["step"] < meta["scheduled_steps"] else 0
+    meta["stages"] = _stages(state["args"], target, args.run, commit, stop_at)
     (target / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
     (target / "MODEL_CARD.md").write_text(card.render(meta, weights.stat().st_size))
     log.info("wrote %s (%.1f MB, sha256 %s): %s", weights, weights.stat().st_size / 1e6,
              sha, figures)
 
 
-def _command(run_args: dict, run: str) -> str:
-    """The command line that trains a run with ``run_args`` (flags left at their default
-    are not written)."""
+def _command(run_args: dict, run: str, stop_at: int = 0) -> str:
+    """The command line that trains a run with ``run_args`` to the step ``stop_at`` (0:
+    to the end of its schedule); flags left at their default are not written."""
     parser = _parser()
     words = ["python -m qa.training.reader --data ../shared/data/qa-train",
              f"--run {os.path.relpath(run)}"]
@@ -369,12 +370,15 @@ def _command(run_args: dict, run: str) -> str:
             words.append(f"--{name} {shown}")
     if not run_args.get("bf16", True):
         words.append("--no-bf16")
+    if stop_at:
+        words.append(f"--stop-at {stop_at}")
     return " ".join(words)
 
 
-def _stages(run_args: dict, target: Path, run: str, commit: str) -> list[dict]:
+def _stages(run_args: dict, target: Path, run: str, commit: str,
+            stop_at: int = 0) -> list[dict]:
     """How the exported weights were trained, first stage first: the stages of the graph
-    or checkpoint this run started from, then this run's command and commit."""
+    or checkpoint this run started from, then this run's folder, command and commit."""
     before: list[dict] = []
     init = run_args.get("init", "")
     if init.endswith(".onnx"):  # the shipped graph it started from, which export replaces
@@ -383,12 +387,14 @@ def _stages(run_args: dict, target: Path, run: str, commit: str) -> list[dict]:
         if old.get("sha256") == run_args["init_sha256"]:
             before = old.get("stages", [])
         before = before or [{"command": f"(a graph of sha256 {run_args['init_sha256']})"}]
-    elif init:  # another run's checkpoint, trained at this commit
+    elif init:  # another run's checkpoint (its commit is not recorded)
         import torch
 
         first = torch.load(init, weights_only=False)["args"]
-        before = [{"command": _command(first, os.path.dirname(init)), "commit": commit}]
-    return [*before, {"command": _command(run_args, run), "commit": commit}]
+        folder = os.path.relpath(os.path.dirname(init))
+        before = [{"run": folder, "command": _command(first, folder)}]
+    return [*before, {"run": os.path.relpath(run), "command": _command(run_args, run, stop_at),
+                      "commit": commit}]
 
 
 def _data_hashes(root: Path) -> dict[str, str]:

@@ -48,22 +48,28 @@ def test_a_stage_from_the_shipped_graph_keeps_the_stages_before_it_on_the_card(
     from qa.training import card
     from qa.training.reader import _stages
 
-    earlier = [{"command": "python -m qa.training.reader --run a --seed 13", "commit": "c1"}]
+    earlier = [{"run": "a", "command": "python -m qa.training.reader --run a --seed 13",
+                "commit": "c1"}]
     (tmp_path / "training.json").write_text(json.dumps({"sha256": "abc", "stages": earlier}))
     run_args = {"init": str(tmp_path / "reader.onnx"), "init_sha256": "abc", "steps": 2000,
                 "lr": 2e-05, "seed": 15, "bf16": False, "epochs": 1, "batch": 16}
     stages = _stages(run_args, tmp_path, "training/runs/stage3", "c2")
     assert stages[0] == earlier[0] and len(stages) == 2
-    assert stages[1]["commit"] == "c2"
+    assert stages[1]["commit"] == "c2" and stages[1]["run"] == "training/runs/stage3"
     for flag in ("--run training/runs/stage3", "--steps 2000", "--lr 2e-05", "--seed 15",
                  "--no-bf16", "reader.onnx"):
         assert flag in stages[1]["command"]
     assert "--epochs" not in stages[1]["command"] and "--batch" not in stages[1]["command"]
+    assert "--stop-at" not in stages[1]["command"]
     recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
     text = card.render({**recorded, "stages": stages, "scheduled_steps": 2000,
                         "steps_per_epoch": 3033}, 11_000_000)
     assert "1. `python -m qa.training.reader --run a --seed 13` at commit `c1`" in text
     assert "2. `python -m qa.training.reader" in text and "(0.66 epoch)" in text
+    assert "--export --run training/runs/stage3`" in text
+    # A run exported before the end of its schedule names the step it stopped at.
+    stopped = _stages(run_args, tmp_path, "training/runs/stage3", "c2", stop_at=1200)
+    assert stopped[1]["command"].endswith("--stop-at 1200")
     # A graph whose record is not the one it started from is named by its checksum alone.
     stages = _stages({**run_args, "init_sha256": "other"}, tmp_path, "r", "c2")
     assert stages[0] == {"command": "(a graph of sha256 other)"}
