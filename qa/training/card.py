@@ -26,14 +26,14 @@ shared under the same licence). Articles are split by a hash of their title: 90%
 ({train} questions), 10% validation ({valid} questions, never trained on). Each training
 question is read with its own paragraph (the answer span as target) and with paragraphs
 that share its words most (TF-IDF) of the same article and, for half, of another one
-(target: no answer). SelQA is not used. File checksums:
+(target: no answer). {selqa} File checksums:
 {data_hashes}
 
 **Training.** In stages, each starting from the weights of the one before:
 {stages}
 
 The last stage: seed {seed}, AdamW lr {lr}, batch {batch}, linear warm-up {warmup} then decay
-over {scheduled} steps ({epochs}), run in chunks that each resume from the last checkpoint;
+over {scheduled} steps ({epochs}{mix}), run in chunks that each resume from the last checkpoint;
 {stopped}; {precision}. Then `python -m qa.training.reader --export --run {run}` wrote
 this file and card.
 
@@ -44,7 +44,7 @@ words most:
 | sentence@1 | answer words exact match | answer words F1 | own paragraph's answers logit highest |
 |---|---|---|---|
 | {sentence} | {em} | {f1} | {passage} |
-
+{selqa_validation}
 **On news (the product).** Figures on BBC news + the sample article, from
 `qa eval --questions` on the report halves of `benchmarks/questions/`, are in
 `docs/quality.md`.
@@ -76,7 +76,38 @@ def render(meta: dict, size_bytes: int) -> str:
         precision="bf16 autocast" if training.get("bf16", True) else "fp32",
         questions=meta["validation"]["questions"], sentence=meta["validation"]["sentence@1"],
         em=meta["validation"]["em"], f1=meta["validation"]["f1"],
-        passage=meta["validation"]["passage@1"])
+        passage=meta["validation"]["passage@1"], selqa=_selqa(meta),
+        mix=_mix(training), selqa_validation=_selqa_validation(meta["validation"]))
+
+
+SELQA = """SelQA (Jurczyk, Zhai and Choi, "SelQA: A New Benchmark for
+Selection-based Question Answering", ICTAI 2016; Apache-2.0,
+`../shared/data/qa-train/selqa/LICENSE.txt`), its answer-sentence selection files: a
+question on one Wikipedia section, mostly reworded away from the section's words, is read
+with the section (target: an answer starting and ending anywhere in the sentences marked
+as answering it, whose words are not given) and with another section of its article (no
+answer); split by article as SQuAD ({train} training, {valid} validation questions)."""
+
+
+def _selqa(meta: dict) -> str:
+    if not any("--selqa" in stage["command"] for stage in meta["stages"]):
+        return "SelQA is not used."
+    return SELQA.format(**meta["questions"]["selqa"])
+
+
+def _mix(training: dict) -> str:
+    if not training.get("selqa"):
+        return ""
+    return (f"; each epoch reads SelQA's training questions and a share {training['squad']} "
+            "of SQuAD's, drawn afresh")
+
+
+def _selqa_validation(figures: dict) -> str:
+    if "selqa_sentence@1" not in figures:
+        return ""
+    return (f"\nHeld-out SelQA articles, each question read with its own section: the best "
+            f"sentence answers it for {figures['selqa_sentence@1']} of "
+            f"{figures['selqa_questions']} questions.\n")
 
 
 def _stopped(meta: dict) -> str:

@@ -5,7 +5,9 @@ one, and points at the answer words or at nothing. SQuAD v1.1 (CC BY-SA 4.0) sup
 both kinds: a question's own paragraph holds its answer (the first annotator's span);
 the same article's other paragraphs, and paragraphs of other articles sharing the
 question's words, hold none (the wrong passages a search returns). SelQA (Apache-2.0)
-has no answer words, so it is not used by the passage reader.
+has no answer words but marks the sentences of a Wikipedia section that answer, for
+questions mostly reworded away from the section's words (``is_paraphrase``): with
+``selqa=True`` its sections are read too, the answer somewhere in those sentences.
 
 Validation is split by article (never by question: questions on one paragraph share
 their answers), by a hash of the article's title, so it never moves between runs.
@@ -19,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+SELQA_FILES = ("selqa/selqa-ass-dev.json", "selqa/selqa-ass-test.json")
 SQUAD_FILES = ("squad/squad-v1.1-dev-part1.json", "squad/squad-v1.1-dev-part2.json",
                "squad/squad-v1.1-train-44-articles.json")
 #: Share of articles held out for validation (by title hash).
@@ -38,6 +41,22 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A SelQA question on one Wikipedia section (its sentences joined by spaces), answered
+    somewhere in the sentences at characters ``sentences``; ``others`` are the article's
+    other sections (no answer)."""
+
+    article: str
+    question: str
+    passage: str
+    sentences: tuple[tuple[int, int], ...]
+    others: tuple[str, ...]
+
+    def answered_by(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in self.sentences)
+
+
+@dataclass(frozen=True)
 class Corpus:
     """Every paragraph (with its article), and the questions split by article."""
 
@@ -45,6 +64,8 @@ class Corpus:
     article_of: tuple[str, ...]  # one per paragraph
     train: tuple[Question, ...]
     valid: tuple[Question, ...]
+    sections_train: tuple[Section, ...] = ()
+    sections_valid: tuple[Section, ...] = ()
 
 
 def is_validation(article: str) -> bool:
@@ -52,8 +73,8 @@ def is_validation(article: str) -> bool:
     return digest[0] < 256 * VALIDATION_SHARE
 
 
-def load(root: Path) -> Corpus:
-    missing = [f for f in SQUAD_FILES if not (root / f).is_file()]
+def load(root: Path, selqa: bool = False) -> Corpus:
+    missing = [f for f in SQUAD_FILES + SELQA_FILES * selqa if not (root / f).is_file()]
     if missing:
         raise FileNotFoundError(f"{root} lacks {', '.join(missing)} - the training data is "
                                 "read from ../shared/data/qa-train")
@@ -78,9 +99,30 @@ def load(root: Path) -> Corpus:
                     texts = tuple(dict.fromkeys(x["text"] for x in qa["answers"]))
                     questions.append(Question(title, qa["question"].strip(), n,
                                               (start, end), texts))
+    sections = load_selqa(root) if selqa else []
     return Corpus(tuple(paragraphs), tuple(article_of),
                   tuple(q for q in questions if not is_validation(q.article)),
-                  tuple(q for q in questions if is_validation(q.article)))
+                  tuple(q for q in questions if is_validation(q.article)),
+                  tuple(s for s in sections if not is_validation(s.article)),
+                  tuple(s for s in sections if is_validation(s.article)))
+
+
+def load_selqa(root: Path) -> list[Section]:
+    rows = [row for name in SELQA_FILES
+            for row in json.loads((root / name).read_text(encoding="utf-8"))]
+    passages: dict[str, dict[str, list[tuple[int, int]]]] = {}  # article -> passage -> spans
+    sections = []
+    for row in rows:
+        passage, spans = "", []
+        for sentence in row["candidates"]:
+            passage += " " * bool(passage)
+            spans.append((len(passage), len(passage) + len(sentence)))
+            passage += sentence
+        passages.setdefault(row["article"], {})[passage] = spans
+        sections.append((row, passage, tuple(spans[i] for i in row["answers"])))
+    return [Section(row["article"], row["question"].strip(), passage, answer,
+                    tuple(p for p in passages[row["article"]] if p != passage))
+            for row, passage, answer in sections if answer]
 
 
 # -- SQuAD's answer normalisation, for exact match and F1 ----------------------------------

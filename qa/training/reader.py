@@ -62,6 +62,8 @@ class Example:
     question: str
     passage: str
     span: tuple[int, int] | None  # the answer's characters; None: not in this passage
+    #: SelQA: the answer is somewhere in these sentences (characters); its words unknown.
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 def hard_negatives(corpus: data.Corpus, questions: tuple[data.Question, ...], depth: int = 8
@@ -92,7 +94,10 @@ def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[lis
     rng = random.Random(f"{args.seed}:{epoch}")
     same, other = negatives
     examples = []
+    share = getattr(args, "squad", 1.0)
     for n, q in enumerate(corpus.train):
+        if share < 1.0 and rng.random() >= share:
+            continue  # a stage replaying a share of SQuAD beside SelQA
         examples.append(Example(q.question, corpus.paragraphs[q.paragraph], q.span))
         if same[n]:
             pick = rng.choice(same[n][: args.hard])
@@ -100,6 +105,10 @@ def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[lis
         if other[n] and rng.random() < args.other:
             pick = rng.choice(other[n][: args.hard])
             examples.append(Example(q.question, corpus.paragraphs[pick], None))
+    for section in corpus.sections_train:
+        examples.append(Example(section.question, section.passage, None, section.sentences))
+        if section.others:
+            examples.append(Example(section.question, rng.choice(section.others), None))
     rng.shuffle(examples)
     window = args.batch * 50
     batches = []
@@ -118,13 +127,34 @@ def fixed_length(batches: list, steps: int) -> list:
     return (batches * (steps // max(1, len(batches)) + 1))[:steps]
 
 
+def piece_targets(pairs: net_.Pairs, batch: list[Example]) -> np.ndarray:
+    """Where each example's answer may start and end, as [2, n, pieces] masks: its first
+    and last piece (SQuAD); any piece of an answer sentence seen whole (SelQA); [CLS]
+    when the passage has none; nothing (ignored) when the answer was cut off."""
+    targets = np.zeros((2, *pairs.ids.shape), dtype=bool)
+    starts, ends = span_targets(pairs, batch)
+    for r, example in enumerate(batch):
+        if example.sentences:
+            seen = pairs.offsets[r, pairs.in_text[r]]
+            for a, b in example.sentences:
+                if len(seen) and b <= seen[-1, 1]:
+                    inside = pairs.in_text[r] & (pairs.offsets[r, :, 0] >= a) & (
+                        pairs.offsets[r, :, 1] <= b)
+                    targets[:, r] |= inside
+        elif starts[r] != -100:
+            targets[0, r, starts[r]] = targets[1, r, ends[r]] = True
+    return targets
+
+
 def span_targets(pairs: net_.Pairs, batch: list[Example]) -> tuple[list[int], list[int]]:
     """Start/end piece of each example's answer: 0 ([CLS]) when the passage has none;
-    -100 (ignored) when the answer was cut off."""
+    -100 (ignored) when the answer was cut off or is known only by its sentence."""
     starts, ends = [], []
     for r, example in enumerate(batch):
         s = e = 0
-        if example.span:
+        if example.sentences:
+            s = e = -100
+        elif example.span:
             s = e = -100
             for t in np.flatnonzero(pairs.in_text[r]).tolist():
                 a, z = pairs.offsets[r, t]
@@ -140,6 +170,18 @@ def span_targets(pairs: net_.Pairs, batch: list[Example]) -> tuple[list[int], li
 
 
 # -- training --------------------------------------------------------------------------------
+def marginal(logits, targets):
+    """Mean over the rows with a target of -log(probability on the target pieces): the
+    cross-entropy for one target piece, the marginal likelihood for an answer sentence."""
+    import torch
+
+    kept = targets.any(-1)
+    if not kept.any():
+        return logits.sum() * 0.0
+    chosen = logits.masked_fill(~targets, -1e4)
+    return (torch.logsumexp(logits[kept], -1) - torch.logsumexp(chosen[kept], -1)).mean()
+
+
 def _atomic_save(obj, path: Path) -> None:
     import torch
 
@@ -168,10 +210,11 @@ def train(args) -> Path:
     if sha256_file(base / "model.safetensors") != BUNDLED_SHA256:
         raise SystemExit(f"the bundled MiniLM at {base} is not the official release")
     tokenizer = net_.tokenizer(base)
-    corpus = data.load(Path(args.data))
+    corpus = data.load(Path(args.data), args.selqa)
     negatives = hard_negatives(corpus, corpus.train)
-    log.info("%d training questions, %d validation questions (held-out articles)",
-             len(corpus.train), len(corpus.valid))
+    log.info("%d training questions, %d validation questions (held-out articles); SelQA "
+             "%d and %d", len(corpus.train), len(corpus.valid), len(corpus.sections_train),
+             len(corpus.sections_valid))
     checkpoint = run / "checkpoint.pt"
     resuming = checkpoint.is_file()
     run_args = _run_args(args)
@@ -200,7 +243,6 @@ def train(args) -> Path:
         log.info("started from the weights of %s", args.init)
     started = last = time.monotonic()
     bce = torch.nn.BCEWithLogitsLoss()
-    ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
     running: list[float] = []
     net.train()
     while step < total:
@@ -208,8 +250,9 @@ def train(args) -> Path:
         for batch in fixed_length(examples(epoch), steps_per_epoch)[offset:]:
             pairs = net_.encode(tokenizer, [e.question for e in batch],
                                 [e.passage for e in batch])
-            starts, ends = map(torch.tensor, span_targets(pairs, batch))
-            labels = torch.tensor([float(e.span is not None) for e in batch])
+            targets = torch.from_numpy(piece_targets(pairs, batch))
+            labels = torch.tensor([float(e.span is not None or bool(e.sentences))
+                                   for e in batch])
             allowed = torch.from_numpy(pairs.in_text)
             allowed[:, 0] = True  # [CLS]: no answer here
             for group in optimiser.param_groups:
@@ -220,7 +263,8 @@ def train(args) -> Path:
                                           torch.from_numpy(pairs.types))
             start = start.float().masked_fill(~allowed, -1e4)
             end = end.float().masked_fill(~allowed, -1e4)
-            loss = (ce(start, starts) + ce(end, ends)) / 2 + bce(answers.float(), labels)
+            loss = (marginal(start, targets[0]) + marginal(end, targets[1])) / 2 + bce(
+                answers.float(), labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimiser.step()
@@ -257,6 +301,8 @@ def train(args) -> Path:
 def _run_args(args) -> dict:
     keep = ("data", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed", "bf16")
     run = {k: getattr(args, k) for k in keep}
+    if args.selqa or args.squad != 1.0:  # absent from the runs before these existed
+        run.update(selqa=args.selqa, squad=args.squad)
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
     if args.init:
         run["init"] = str(Path(args.init).resolve())
@@ -314,8 +360,21 @@ def validate(read, corpus: data.Corpus, args) -> dict:
         em += max(data.exact(words, t) for t in q.answers)
         f1 += max(data.f1(words, t) for t in q.answers)
     n = len(questions) or 1
-    return {"sentence@1": round(hits / n, 4), "em": round(em / n, 4), "f1": round(f1 / n, 4),
-            "passage@1": round(ranked / n, 4), "questions": len(questions)}
+    figures = {"sentence@1": round(hits / n, 4), "em": round(em / n, 4),
+               "f1": round(f1 / n, 4), "passage@1": round(ranked / n, 4),
+               "questions": len(questions)}
+    if corpus.sections_valid:
+        figures.update(selqa_sentence(read, corpus.sections_valid))
+    return figures
+
+
+def selqa_sentence(read, sections: tuple[data.Section, ...]) -> dict:
+    """Held-out SelQA: how often the best sentence of a question's own section answers it."""
+    hits = 0
+    for section in sections:
+        best = best_sentence([section.passage], read(section.question, [section.passage]))
+        hits += bool(best) and section.answered_by(best[1], best[2])
+    return {"selqa_sentence@1": round(hits / len(sections), 4), "selqa_questions": len(sections)}
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -327,6 +386,8 @@ def export(args) -> None:
     import torch
 
     state = torch.load(Path(args.run) / "checkpoint.pt", weights_only=False)
+    # The run's own arguments (seed, mix, batch): the export command need not repeat them.
+    args = argparse.Namespace(**{**vars(args), **state["args"]})
     net = network.build()
     net.load_state_dict(state["model"])
     target = Path(args.export_to)
@@ -337,7 +398,7 @@ def export(args) -> None:
     os.chmod(weights, 0o644)
     sha = sha256_file(weights)
     shipped = net_.TrainedReader(target, sha)
-    corpus = data.load(Path(args.data))
+    corpus = data.load(Path(args.data), args.selqa)
     figures = validate(shipped.read, corpus, args)
     steps_per_epoch = len(epoch_examples(corpus, hard_negatives(corpus, corpus.train), 0, args))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -348,7 +409,10 @@ def export(args) -> None:
                                 or steps_per_epoch * state["args"]["epochs"]),
             "training": state["args"], "commit": commit, "validation": figures,
             "questions": {"train": len(corpus.train), "valid": len(corpus.valid)},
-            "data_sha256": _data_hashes(Path(args.data))}
+            "data_sha256": _data_hashes(Path(args.data), bool(corpus.sections_train))}
+    if corpus.sections_train:
+        meta["questions"]["selqa"] = {"train": len(corpus.sections_train),
+                                      "valid": len(corpus.sections_valid)}
     stop_at = state["step"] if state["step"] < meta["scheduled_steps"] else 0
     meta["stages"] = _stages(state["args"], target, args.run, commit, stop_at)
     (target / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -363,11 +427,14 @@ def _command(run_args: dict, run: str, stop_at: int = 0) -> str:
     parser = _parser()
     words = ["python -m qa.training.reader --data ../shared/data/qa-train",
              f"--run {os.path.relpath(run)}"]
-    for name in ("init", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed"):
+    for name in ("init", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed",
+                 "squad"):
         value = run_args.get(name, parser.get_default(name))
         if value != parser.get_default(name):
             shown = os.path.relpath(value) if name == "init" else value
             words.append(f"--{name} {shown}")
+    if run_args.get("selqa"):
+        words.append("--selqa")
     if not run_args.get("bf16", True):
         words.append("--no-bf16")
     if stop_at:
@@ -397,8 +464,9 @@ def _stages(run_args: dict, target: Path, run: str, commit: str,
                       "commit": commit}]
 
 
-def _data_hashes(root: Path) -> dict[str, str]:
-    return {f: hashlib.sha256((root / f).read_bytes()).hexdigest() for f in data.SQUAD_FILES}
+def _data_hashes(root: Path, selqa: bool) -> dict[str, str]:
+    return {f: hashlib.sha256((root / f).read_bytes()).hexdigest()
+            for f in data.SQUAD_FILES + data.SELQA_FILES * selqa}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -418,6 +486,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--other", type=float, default=0.5,
                         help="share of questions also read with another article's paragraph")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--selqa", action="store_true",
+                        help="also read SelQA's sections (answer sentences, no answer words)")
+    parser.add_argument("--squad", type=float, default=1.0,
+                        help="share of SQuAD training questions an epoch reads (drawn afresh)")
     parser.add_argument("--init", default="",
                         help="start a new run from this checkpoint's weights (a second stage)")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
