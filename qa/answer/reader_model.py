@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 WEIGHTS = "reader.onnx"
 #: sha256 of the shipped weights (printed by ``python -m qa.training.reader --export``).
-WEIGHTS_SHA256 = "a6d16872592de9f97bcf98b842694cce302d5ea37268d5a5007c2c9e281fbfba"
+WEIGHTS_SHA256 = "9abcebe52c70b67c13cef34333a1ee4a001736343fe82a7acf9ede87e76536cc"
 #: Word pieces of one pair: [CLS] question [SEP] passage [SEP]. A passage is at most 254
 #: pieces (``Settings.passage_tokens``), so none is cut.
 MAX_LENGTH = 300

@@ -18,12 +18,14 @@ the run at a step without changing the learning-rate schedule). Validation
 ``qa/models/reader/``. Nothing here runs at install, at test or at question time.
 
 A further stage starts from what ships: ``--init qa/models/reader/reader.onnx`` reads the
-shipped int8 graph back into the network, dequantised (held-out SQuAD 0.855 / EM 0.5725 /
-F1 0.683 in fp32, against 0.86 / 0.5625 / 0.6846 for the int8 graph), so the runs' own
+shipped int8 graph back into the network, dequantised (the second stage's graph: held-out
+SQuAD 0.855 / EM 0.5725 / F1 0.683 in fp32, against 0.86 / 0.5625 / 0.6846 int8), so the runs' own
 checkpoints, which a session does not keep, are not needed to go on. A news stage on the
 126 tuning questions of ``benchmarks/questions`` (code at commit dc2b708) was measured and
 not kept: no gain on the tuning-extra questions it never saw, and held-out SQuAD fell
-(docs/quality.md).
+(docs/quality.md). ``--selqa`` adds SelQA's sections, whose answers are known only by their
+sentence: the start and end targets are every piece of those sentences (the marginal
+likelihood of the answer lying there); ``--squad`` replays a share of SQuAD beside them.
 
 bf16 autocast is on unless ``--no-bf16``: on a CPU without native bf16 (``lscpu`` lists
 no ``avx512_bf16`` or ``amx_bf16``) PyTorch emulates it, and a step took 6 s there

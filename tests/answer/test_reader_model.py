@@ -35,7 +35,7 @@ def test_the_model_card_names_the_precision_the_weights_were_trained_in() -> Non
     def training_paragraph(bf16: bool) -> str:
         text = card.render({**recorded, "training": {**recorded["training"], "bf16": bf16}},
                            11_000_000)
-        return text.split("**Training.**")[1].split("**Validation")[0]
+        return text.split("The last stage:")[1].split("**Validation")[0]
 
     assert "bf16 autocast" in training_paragraph(True)
     assert "fp32" in training_paragraph(False) and "bf16" not in training_paragraph(False)
@@ -52,7 +52,7 @@ def test_a_stage_from_the_shipped_graph_keeps_the_stages_before_it_on_the_card(
                 "commit": "c1"}]
     (tmp_path / "training.json").write_text(json.dumps({"sha256": "abc", "stages": earlier}))
     run_args = {"init": str(tmp_path / "reader.onnx"), "init_sha256": "abc", "steps": 2000,
-                "lr": 2e-05, "seed": 15, "bf16": False, "epochs": 1, "batch": 16}
+                "lr": 2e-05, "seed": 15, "bf16": False, "epochs": 1, "batch": 16, "warmup": 0.05}
     stages = _stages(run_args, tmp_path, "training/runs/stage3", "c2")
     assert stages[0] == earlier[0] and len(stages) == 2
     assert stages[1]["commit"] == "c2" and stages[1]["run"] == "training/runs/stage3"
@@ -62,7 +62,7 @@ def test_a_stage_from_the_shipped_graph_keeps_the_stages_before_it_on_the_card(
     assert "--epochs" not in stages[1]["command"] and "--batch" not in stages[1]["command"]
     assert "--stop-at" not in stages[1]["command"]
     recorded = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
-    text = card.render({**recorded, "stages": stages, "scheduled_steps": 2000,
+    text = card.render({**recorded, "training": run_args, "stages": stages, "scheduled_steps": 2000,
                         "steps_per_epoch": 3033}, 11_000_000)
     assert "1. `python -m qa.training.reader --run a --seed 13` at commit `c1`" in text
     assert "2. `python -m qa.training.reader" in text and "(0.66 epoch)" in text
