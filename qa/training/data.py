@@ -110,7 +110,7 @@ def load(root: Path, selqa: bool = False) -> Corpus:
 def load_selqa(root: Path) -> list[Section]:
     rows = [row for name in SELQA_FILES
             for row in json.loads((root / name).read_text(encoding="utf-8"))]
-    passages: dict[str, dict[str, list[tuple[int, int]]]] = {}  # article -> passage -> spans
+    passages: dict[str, dict[str, None]] = {}  # article -> its sections, in order
     sections = []
     for row in rows:
         passage, spans = "", []
@@ -118,7 +118,7 @@ def load_selqa(root: Path) -> list[Section]:
             passage += " " * bool(passage)
             spans.append((len(passage), len(passage) + len(sentence)))
             passage += sentence
-        passages.setdefault(row["article"], {})[passage] = spans
+        passages.setdefault(row["article"], {})[passage] = None
         sections.append((row, passage, tuple(spans[i] for i in row["answers"])))
     return [Section(row["article"], row["question"].strip(), passage, answer,
                     tuple(p for p in passages[row["article"]] if p != passage))

@@ -96,9 +96,8 @@ def epoch_examples(corpus: data.Corpus, negatives, epoch: int, args) -> list[lis
     rng = random.Random(f"{args.seed}:{epoch}")
     same, other = negatives
     examples = []
-    share = getattr(args, "squad", 1.0)
     for n, q in enumerate(corpus.train):
-        if share < 1.0 and rng.random() >= share:
+        if args.squad < 1.0 and rng.random() >= args.squad:
             continue  # a stage replaying a share of SQuAD beside SelQA
         examples.append(Example(q.question, corpus.paragraphs[q.paragraph], q.span))
         if same[n]:

@@ -17,7 +17,7 @@ def corpus(n: int = 40) -> Corpus:
 
 
 def test_epochs_of_different_lengths_are_held_to_the_first_ones() -> None:
-    args = Namespace(seed=3, batch=4, hard=3, other=0.5, squad_mix=2)
+    args = Namespace(seed=3, batch=4, hard=3, other=0.5, squad=1.0)
     # Each question may have "another article" negatives: drawn at random, so epochs differ.
     negatives = ([[(i + 1) % 40] for i in range(40)], [[(i + 7) % 40] for i in range(40)])
     lengths = {e: len(epoch_examples(corpus(), negatives, e, args)) for e in range(8)}

@@ -112,3 +112,25 @@ def test_the_model_card_names_selqa_and_its_licence_only_when_a_stage_read_it() 
     assert "answers it for 0.75 of 250 questions" in text
     without = card.render({**recorded, "stages": recorded["stages"][:2]}, 11_000_000)
     assert "SelQA is not used." in without and "Jurczyk" not in without
+
+
+def test_an_epoch_reads_every_selqa_question_beside_a_share_of_squad(tmp_path: Path) -> None:
+    from argparse import Namespace
+
+    from qa.training.reader import epoch_examples
+
+    write_selqa(tmp_path)
+    sections = tuple(data.load_selqa(tmp_path))
+    squad = tuple(data.Question("a", f"Question {i}?", i, (0, 4), ("Para",)) for i in range(200))
+    corpus = data.Corpus(tuple(f"Para {i}." for i in range(200)), ("a",) * 200, squad, (),
+                         sections, ())
+    args = Namespace(seed=3, batch=4, hard=3, other=0.0, squad=0.25)
+    none = ([[] for _ in squad], [[] for _ in squad])
+    examples = [e for batch in epoch_examples(corpus, none, 0, args) for e in batch]
+    read = [e for e in examples if e.sentences]
+    assert sorted(e.question for e in read) == sorted(s.question for s in sections)
+    # Each SelQA question is also read with another section of its article, as no answer.
+    assert sum(e.question == "When was the city founded?" and not e.sentences
+               for e in examples) == 1
+    share = sum(e.span is not None for e in examples) / len(squad)
+    assert 0.15 < share < 0.35
