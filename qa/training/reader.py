@@ -149,13 +149,11 @@ def piece_targets(pairs: net_.Pairs, batch: list[Example]) -> np.ndarray:
 
 def span_targets(pairs: net_.Pairs, batch: list[Example]) -> tuple[list[int], list[int]]:
     """Start/end piece of each example's answer: 0 ([CLS]) when the passage has none;
-    -100 (ignored) when the answer was cut off or is known only by its sentence."""
+    -100 (ignored) when the answer was cut off."""
     starts, ends = [], []
     for r, example in enumerate(batch):
         s = e = 0
-        if example.sentences:
-            s = e = -100
-        elif example.span:
+        if example.span:
             s = e = -100
             for t in np.flatnonzero(pairs.in_text[r]).tolist():
                 a, z = pairs.offsets[r, t]
