@@ -93,27 +93,41 @@ def describe(retriever: Retriever, model, asked: list[Question]) -> list[dict]:
     return out
 
 
-def fit(groups, columns: list[int]) -> tuple[np.ndarray, float]:
-    """Weights from pairs (an answering sentence minus another of the same question), so
-    they rank within a question; then Platt scaling on single sentences for the bias."""
+def fit(groups, columns: list[int], l2: float = 0.1) -> tuple[np.ndarray, float]:
+    """Weights that rank within a question: a conditional logit (each question's
+    candidates compete in one softmax; the answering sentences share the target),
+    L2-penalised; then Platt scaling on single sentences for the scale and bias, so the
+    score is a probability. On the tuning questions it measured 0.870 sentence@1 against
+    0.847 for a logistic regression on pairs (5-fold CV, three fold seeds; docs/quality.md)."""
+    from scipy.optimize import minimize
     from sklearn.linear_model import LogisticRegression
 
-    rng = np.random.default_rng(0)
-    diffs = []
-    for g in groups:
-        x, y = g["x"][:, columns], g["y"]
-        pos, neg = x[y], x[~y]
-        if len(neg) > 40:
-            neg = neg[rng.choice(len(neg), 40, replace=False)]
-        diffs += [p - n for p in pos for n in neg]
-    d = np.array(diffs)
-    pairs = LogisticRegression(C=1.0, fit_intercept=False, max_iter=5000).fit(
-        np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
-    weights = pairs.coef_[0]
-    x = np.concatenate([g["x"][:, columns] for g in groups])
-    y = np.concatenate([g["y"] for g in groups])
+    xs = [g["x"][:, columns] for g in groups]
+    ys = [g["y"] for g in groups]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w) / 2, l2 * w
+        for x, y in zip(xs, ys):
+            every, answering = softmax(x @ w), softmax(x[y] @ w)
+            total += logsumexp(x @ w) - logsumexp(x[y] @ w)
+            grad = grad + every @ x - answering @ x[y]
+        return total, grad
+
+    weights = minimize(loss, np.zeros(len(columns)), jac=True, method="L-BFGS-B").x
+    x = np.concatenate(xs)
+    y = np.concatenate(ys)
     platt = LogisticRegression(max_iter=1000).fit((x @ weights)[:, None], y)
     return weights * platt.coef_[0][0], float(platt.intercept_[0])
+
+
+def logsumexp(s: np.ndarray) -> float:
+    top = float(s.max())
+    return top + float(np.log(np.exp(s - top).sum()))
+
+
+def softmax(s: np.ndarray) -> np.ndarray:
+    e = np.exp(s - s.max())
+    return e / e.sum()
 
 
 def cross_validated(groups, columns: list[int], folds: int = 5) -> list[np.ndarray]:
