@@ -62,3 +62,18 @@ def test_the_network_scores_every_piece_and_a_graph_without_the_head_still_loads
     every = float(outputs[3][0][pairs.in_text[0]].mean())
     assert read.sentence(0, len(PASSAGE)) == pytest.approx(every)
     assert read.sentence(len(PASSAGE), len(PASSAGE) + 5) is None  # no piece there
+
+
+def test_the_model_card_gives_the_head_and_its_figures_only_for_a_graph_with_it() -> None:
+    import json
+
+    from qa.training import card
+
+    meta = json.loads((reader_model.MODEL_DIR / "training.json").read_text())
+    without = card.render(meta, 11_000_000)
+    assert "sentence head" not in without and "*sentence* logit" not in without
+    meta["validation"] |= {"head_sentence@1": 0.7975, "selqa_head@1": 0.71}
+    with_head = card.render(meta, 11_000_000)
+    assert "*sentence* logit" in with_head
+    assert "| sentence head's sentence@1 |" in with_head and "| 0.7975 |" in with_head
+    assert "(by the sentence head: 0.71)" in with_head
