@@ -64,16 +64,6 @@ class Read:
     end: np.ndarray
     offsets: np.ndarray  # [pieces, 2]: each piece's characters in the passage
     norm: float  # log-sum-exp of the start logits ([CLS] and the passage's) plus the end's
-    pieces: np.ndarray | None = None  # the *sentence* logit of each piece (graphs with it)
-
-    def sentence(self, lo: int, hi: int) -> float | None:
-        """The *sentence* head's logit that characters ``lo:hi`` (a sentence) answer: the
-        mean of its pieces' (None without the head or pieces)."""
-        if self.pieces is None:
-            return None
-        inside = (self.offsets[:, 0] >= lo) & (self.offsets[:, 1] <= hi) & (
-            self.offsets[:, 1] > self.offsets[:, 0])
-        return float(self.pieces[inside].mean()) if inside.any() else None
 
     def best(self, lo: int, hi: int) -> tuple[int, int, float, float] | None:
         """The likeliest answer words inside characters ``lo:hi`` (a sentence):
@@ -150,14 +140,13 @@ class TrainedReader:
         if not passages:
             return []
         pairs = encode(self.tokenizer, [question] * len(passages), passages)
-        answers, start, end, *sentence = (x.astype(np.float64) for x in self.session.run(
-            None, {"embeddings": self.words[pairs.ids], "attention_mask": pairs.mask,
-                   "token_type_ids": pairs.types}))
-        return reads(answers, start, end, pairs, *sentence)
+        answers, start, end = (x.astype(np.float64) for x in self.session.run(None, {
+            "embeddings": self.words[pairs.ids], "attention_mask": pairs.mask,
+            "token_type_ids": pairs.types}))
+        return reads(answers, start, end, pairs)
 
 
-def reads(answers: np.ndarray, start: np.ndarray, end: np.ndarray, pairs: Pairs,
-          sentence: np.ndarray | None = None) -> list[Read]:
+def reads(answers: np.ndarray, start: np.ndarray, end: np.ndarray, pairs: Pairs) -> list[Read]:
     """The network's outputs per passage."""
     out = []
     for r in range(len(answers)):
@@ -166,8 +155,7 @@ def reads(answers: np.ndarray, start: np.ndarray, end: np.ndarray, pairs: Pairs,
         live[0] = True  # [CLS]: no answer here
         norm = _logsumexp(start[r, live]) + _logsumexp(end[r, live])
         out.append(Read(float(answers[r]), float(start[r, 0] + end[r, 0]), start[r, where],
-                        end[r, where], pairs.offsets[r, where], norm,
-                        None if sentence is None else sentence[r, where]))
+                        end[r, where], pairs.offsets[r, where], norm))
     return out
 
 

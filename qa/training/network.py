@@ -1,12 +1,10 @@
 """The reader network in torch, for training and for exporting what ships.
 
-``build`` gives the shipped all-MiniLM-L6-v2 encoder with three heads: *start*/*end* logits
-over the word pieces (SQuAD-style), an *answers* logit from [CLS], and a *sentence* logit
-per word piece, whose mean over a sentence's pieces says whether the sentence answers.
-``export_onnx`` writes it as the int8 ONNX graph the product runs
-(:mod:`qa.answer.reader_model`): the graph takes word embeddings, not word ids, because the
-word-embedding table was frozen in training and is read from the bundled base model
-instead of being shipped twice.
+``build`` gives the shipped all-MiniLM-L6-v2 encoder with two heads: *start*/*end* logits
+over the word pieces (SQuAD-style) and an *answers* logit from [CLS]. ``export_onnx``
+writes it as the int8 ONNX graph the product runs (:mod:`qa.answer.reader_model`): the
+graph takes word embeddings, not word ids, because the word-embedding table was frozen in
+training and is read from the bundled base model instead of being shipped twice.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from qa.embed.onnx_export import bundled_bert, onnx_graph
 #: Frozen in training: taken from the base model at run time, not shipped.
 FROZEN = "bert.embeddings.word_embeddings.weight"
 INPUTS = ("embeddings", "attention_mask", "token_type_ids")
-OUTPUTS = ("answers", "start", "end", "sentence")
+OUTPUTS = ("answers", "start", "end")
 
 
 def build(base_dir: Path | None = None):
@@ -31,7 +29,6 @@ def build(base_dir: Path | None = None):
             self.bert = bert
             self.answers = torch.nn.Linear(bert.config.hidden_size, 1)
             self.span = torch.nn.Linear(bert.config.hidden_size, 2)
-            self.sentence = torch.nn.Linear(bert.config.hidden_size, 1)
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                     token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -43,8 +40,7 @@ def build(base_dir: Path | None = None):
             hidden = self.bert(inputs_embeds=embeddings, attention_mask=attention_mask,
                                token_type_ids=token_type_ids).last_hidden_state
             start, end = self.span(hidden).unbind(-1)
-            return (self.answers(hidden[:, 0]).squeeze(-1), start, end,
-                    self.sentence(hidden).squeeze(-1))
+            return self.answers(hidden[:, 0]).squeeze(-1), start, end
 
     return ReaderNet(bundled_bert(base_dir, attention="sdpa"))
 
@@ -52,8 +48,7 @@ def build(base_dir: Path | None = None):
 def from_onnx(graph: Path, base_dir: Path | None = None):
     """A reader network holding the weights of a shipped int8 graph (``export_onnx``'s),
     dequantised: a later training stage can start from what ships, as the training runs'
-    own checkpoints are not kept. The word embeddings are the base model's, as in the graph;
-    a head the graph lacks (*sentence*, before it existed) keeps its random start.
+    own checkpoints are not kept. The word embeddings are the base model's, as in the graph.
     """
     import onnx
     import torch
@@ -86,10 +81,7 @@ def from_onnx(graph: Path, base_dir: Path | None = None):
             weights[f"net.{module}.weight"] = dequantised(
                 node.input[1].removesuffix("_quantized")).T
     state = {k.removeprefix("net."): torch.from_numpy(v.copy()) for k, v in weights.items()}
-    fresh = net.state_dict()
-    state[FROZEN] = fresh[FROZEN]
-    for name in ("sentence.weight", "sentence.bias"):
-        state.setdefault(name, fresh[name])
+    state[FROZEN] = net.state_dict()[FROZEN]
     net.load_state_dict(state, strict=True)
     return net
 
@@ -117,6 +109,6 @@ def export_onnx(net, target: Path, work: Path) -> None:
                torch.ones(n, length, dtype=torch.int64), torch.zeros(n, length, dtype=torch.int64))
     dynamic = {name: {0: "pairs", 1: "pieces"} for name in INPUTS}
     dynamic.update({"answers": {0: "pairs"}, "start": {0: "pairs", 1: "pieces"},
-                    "end": {0: "pairs", 1: "pieces"}, "sentence": {0: "pairs", 1: "pieces"}})
+                    "end": {0: "pairs", 1: "pieces"}})
     onnx_graph(Heads(), example, list(INPUTS), list(OUTPUTS), dynamic, target, work,
                heads=net.bert.config.num_attention_heads, hidden=net.bert.config.hidden_size)

@@ -168,38 +168,6 @@ def span_targets(pairs: net_.Pairs, batch: list[Example]) -> tuple[list[int], li
     return starts, ends
 
 
-def sentence_targets(pairs: net_.Pairs, batch: list[Example]
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the *sentence* head: each example's sentences seen whole, as ``(pool, labels,
-    kept)``: ``pool`` [n, sentences, pieces] averages a sentence's pieces, ``labels`` [n,
-    sentences] marks those holding the answer (SQuAD: where its words start; SelQA: the
-    answering sentences), ``kept`` the real sentences."""
-    found = []
-    for r, example in enumerate(batch):
-        seen = pairs.offsets[r, pairs.in_text[r]]
-        rows = []
-        for a, b, _ in sentence_spans(example.passage):
-            if not len(seen) or b > seen[-1, 1]:
-                break
-            inside = pairs.in_text[r] & (pairs.offsets[r, :, 0] >= a) & (
-                pairs.offsets[r, :, 1] <= b)
-            if not inside.any():
-                continue
-            answers = (bool(example.span) and a <= example.span[0] < b) or any(
-                a < z and s < b for s, z in example.sentences)
-            rows.append((inside, answers))
-        found.append(rows)
-    most = max(1, max(len(rows) for rows in found))
-    pool = np.zeros((len(batch), most, pairs.ids.shape[1]), dtype=np.float32)
-    labels = np.zeros((len(batch), most), dtype=np.float32)
-    kept = np.zeros((len(batch), most), dtype=bool)
-    for r, rows in enumerate(found):
-        for j, (inside, answers) in enumerate(rows):
-            pool[r, j] = inside / inside.sum()
-            labels[r, j], kept[r, j] = answers, True
-    return pool, labels, kept
-
-
 # -- training --------------------------------------------------------------------------------
 def marginal(logits, targets):
     """Mean over the rows with a target of -log(probability on the target pieces): the
@@ -254,12 +222,7 @@ def train(args) -> Path:
            if args.init.endswith(".onnx") and not resuming else network.build(base))
     net.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
-    # A head new to this stage (the *sentence* head over a shipped graph) may learn faster.
-    head = [p for n, p in net.named_parameters() if n.startswith("sentence.")]
-    body = [p for p in params if all(p is not h for h in head)]
-    optimiser = torch.optim.AdamW([{"params": body, "scale": 1.0},
-                                   {"params": head, "scale": args.head_lr}],
-                                  lr=args.lr, weight_decay=0.01)
+    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     examples = partial(epoch_examples, corpus, negatives, args=args)
     steps_per_epoch = len(examples(0))
     total = args.steps or steps_per_epoch * args.epochs
@@ -287,23 +250,20 @@ def train(args) -> Path:
             pairs = net_.encode(tokenizer, [e.question for e in batch],
                                 [e.passage for e in batch])
             targets = torch.from_numpy(piece_targets(pairs, batch))
-            pool, sentence_labels, kept = (torch.from_numpy(x)
-                                           for x in sentence_targets(pairs, batch))
             labels = torch.tensor([float(e.span is not None or bool(e.sentences))
                                    for e in batch])
             allowed = torch.from_numpy(pairs.in_text)
             allowed[:, 0] = True  # [CLS]: no answer here
             for group in optimiser.param_groups:
-                group["lr"] = _lr(step, total, args.lr, int(args.warmup * total)) * group["scale"]
+                group["lr"] = _lr(step, total, args.lr, int(args.warmup * total))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                answers, start, end, sentence = net(torch.from_numpy(pairs.ids),
+                answers, start, end = net(torch.from_numpy(pairs.ids),
                                           torch.from_numpy(pairs.mask),
                                           torch.from_numpy(pairs.types))
             start = start.float().masked_fill(~allowed, -1e4)
             end = end.float().masked_fill(~allowed, -1e4)
-            pooled = torch.einsum("nsp,np->ns", pool, sentence.float())
             loss = (marginal(start, targets[0]) + marginal(end, targets[1])) / 2 + bce(
-                answers.float(), labels) + bce(pooled[kept], sentence_labels[kept])
+                answers.float(), labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimiser.step()
@@ -342,8 +302,6 @@ def _run_args(args) -> dict:
     run = {k: getattr(args, k) for k in keep}
     if args.selqa or args.squad != 1.0:  # absent from the runs before these existed
         run.update(selqa=args.selqa, squad=args.squad)
-    if args.head_lr != 1.0:
-        run["head_lr"] = args.head_lr
     run["data"] = str(Path(args.data).resolve())  # the same data however it is spelled
     if args.init:
         run["init"] = str(Path(args.init).resolve())
@@ -359,10 +317,10 @@ def read_passages(net, tokenizer, question: str, passages: list[str]) -> list[ne
     net.eval()
     pairs = net_.encode(tokenizer, [question] * len(passages), passages)
     with torch.inference_mode():
-        answers, start, end, sentence = (t.float().numpy().astype(np.float64) for t in net(
+        answers, start, end = (t.float().numpy().astype(np.float64) for t in net(
             torch.from_numpy(pairs.ids), torch.from_numpy(pairs.mask),
             torch.from_numpy(pairs.types)))
-    return net_.reads(answers, start, end, pairs, sentence)
+    return net_.reads(answers, start, end, pairs)
 
 
 def best_sentence(passages: list[str], reads: list[net_.Read]):
@@ -378,14 +336,6 @@ def best_sentence(passages: list[str], reads: list[net_.Read]):
     return best
 
 
-def head_sentence(passages: list[str], reads: list[net_.Read]):
-    """``(passage, sentence start, sentence end)`` the *sentence* head scores highest."""
-    scored = [(score, (p, a, b)) for p, (text, read) in enumerate(zip(passages, reads))
-              for a, b, _ in sentence_spans(text)
-              if (score := read.sentence(a, b)) is not None]
-    return max(scored, default=(0.0, None), key=lambda x: x[0])[1]
-
-
 def validate(read, corpus: data.Corpus, args) -> dict:
     """Each held-out question read with its paragraph and the two most word-sharing
     paragraphs of its article: sentence@1 (the best sentence holds the first answer),
@@ -395,13 +345,11 @@ def validate(read, corpus: data.Corpus, args) -> dict:
     questions = list(corpus.valid)
     questions = rng.sample(questions, min(args.valid_questions, len(questions)))
     same, _ = hard_negatives(corpus, tuple(questions), depth=2)
-    hits = em = f1 = ranked = head = 0.0
+    hits = em = f1 = ranked = 0.0
     for q, negatives in zip(questions, same):
         passages = [corpus.paragraphs[q.paragraph]] + [corpus.paragraphs[n] for n in negatives]
         reads = read(q.question, passages)
         ranked += reads[0].answers > max((r.answers for r in reads[1:]), default=-np.inf)
-        chosen = head_sentence(passages, reads)
-        head += bool(chosen) and chosen[0] == 0 and chosen[1] <= q.span[0] < chosen[2]
         best = best_sentence(passages, reads)
         if not best or best[0] != 0:
             continue
@@ -413,7 +361,6 @@ def validate(read, corpus: data.Corpus, args) -> dict:
     n = len(questions) or 1
     figures = {"sentence@1": round(hits / n, 4), "em": round(em / n, 4),
                "f1": round(f1 / n, 4), "passage@1": round(ranked / n, 4),
-               "head_sentence@1": round(head / n, 4),
                "questions": len(questions)}
     if corpus.sections_valid:
         figures.update(selqa_sentence(read, corpus.sections_valid))
@@ -421,17 +368,12 @@ def validate(read, corpus: data.Corpus, args) -> dict:
 
 
 def selqa_sentence(read, sections: tuple[data.Section, ...]) -> dict:
-    """Held-out SelQA: how often the best sentence of a question's own section answers it
-    (by its best span; by the *sentence* head)."""
-    hits = head = 0
+    """Held-out SelQA: how often the best sentence of a question's own section answers it."""
+    hits = 0
     for section in sections:
-        reads = read(section.question, [section.passage])
-        best = best_sentence([section.passage], reads)
+        best = best_sentence([section.passage], read(section.question, [section.passage]))
         hits += bool(best) and section.answered_by(best[1], best[2])
-        chosen = head_sentence([section.passage], reads)
-        head += bool(chosen) and any(a < chosen[2] and chosen[1] < b for a, b in section.sentences)
-    return {"selqa_sentence@1": round(hits / len(sections), 4),
-            "selqa_head@1": round(head / len(sections), 4), "selqa_questions": len(sections)}
+    return {"selqa_sentence@1": round(hits / len(sections), 4), "selqa_questions": len(sections)}
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -485,11 +427,11 @@ def _command(run_args: dict, run: str, stop_at: int = 0) -> str:
     words = ["python -m qa.training.reader --data ../shared/data/qa-train",
              f"--run {os.path.relpath(run)}"]
     for name in ("init", "epochs", "steps", "batch", "lr", "warmup", "hard", "other", "seed",
-                 "squad", "head_lr"):
+                 "squad"):
         value = run_args.get(name, parser.get_default(name))
         if value != parser.get_default(name):
             shown = os.path.relpath(value) if name == "init" else value
-            words.append(f"--{name.replace('_', '-')} {shown}")
+            words.append(f"--{name} {shown}")
     if run_args.get("selqa"):
         words.append("--selqa")
     if not run_args.get("bf16", True):
@@ -547,8 +489,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="also read SelQA's sections (answer sentences, no answer words)")
     parser.add_argument("--squad", type=float, default=1.0,
                         help="share of SQuAD training questions an epoch reads (drawn afresh)")
-    parser.add_argument("--head-lr", type=float, default=1.0,
-                        help="the sentence head's learning rate, as a multiple of --lr")
     parser.add_argument("--init", default="",
                         help="start a new run from this checkpoint's weights (a second stage)")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
