@@ -108,9 +108,9 @@ def fit(groups, columns: list[int], l2: float = 0.1) -> tuple[np.ndarray, float]
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = l2 * float(w @ w) / 2, l2 * w
         for x, y in zip(xs, ys):
-            every, answering = softmax(x @ w), softmax(x[y] @ w)
-            total += logsumexp(x @ w) - logsumexp(x[y] @ w)
-            grad = grad + every @ x - answering @ x[y]
+            scores = x @ w
+            total += logsumexp(scores) - logsumexp(scores[y])
+            grad = grad + softmax(scores) @ x - softmax(scores[y]) @ x[y]
         return total, grad
 
     weights = minimize(loss, np.zeros(len(columns)), jac=True, method="L-BFGS-B").x
