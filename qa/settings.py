@@ -85,8 +85,9 @@ class Settings:
     min_answer_score: float = 0.9
     # The trained reader reads the first this many hits (most of an answer's time); the
     # sentences of later hits are chosen by the hand-made signals alone. On the tuning
-    # questions reading 3 led with the right sentence 0.789 of the time, reading 5 0.795,
-    # at about two thirds of the cost (benchmarks/read_passages.py, docs/quality.md).
+    # questions, the signals refitted for each count, reading 3 led with the right sentence
+    # 0.863-0.873 of the time, reading 4 0.834-0.849, reading 5 0.824-0.849, and 3 costs
+    # about two thirds of 5 (docs/quality.md).
     read_passages: int = 3
     # Preferences among the relevant hits (those scoring at least this share of the best):
     # for "latest"/"recent" questions the newest come first; for a question naming two
